@@ -1,0 +1,347 @@
+//! Loading a configuration with its `include`s, the way nginx resolves them
+//! (`ngx_conf_include`):
+//!
+//! * a relative path is relative to the prefix, which is the directory of the
+//!   *main* configuration file (not of the including file); `--prefix`
+//!   overrides it;
+//! * a pattern with `*`, `?` or `[` is a glob: sorted, `*` skips dotfiles, no
+//!   match is fine;
+//! * a missing explicit file is an error (E002 here);
+//! * an include that leads back to a file being read is a cycle (E003), and
+//!   the loop is cut so nothing hangs;
+//! * an included file's directives belong to the including block, so a file
+//!   included from several places is analysed in each of them: walkers follow
+//!   [`ConfigSet::included`] at every `include` they meet.
+//!
+//! Each file is read and parsed once (per [`ParseMode`]: a file included
+//! inside a `map` block is read as key/value lines).
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::ast::{BlockKind, Node};
+use crate::span::Span;
+use crate::glob;
+use crate::parser::ParseMode;
+use crate::SourceFile;
+
+/// Index of a file in [`ConfigSet::files`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// Index of a prefix directory in a [`ConfigSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PrefixId(pub u32);
+
+/// An entry file and the prefix its relative includes resolve against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub file: FileId,
+    pub prefix: PrefixId,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Overrides the prefix (default: each entry file's directory).
+    pub prefix: Option<PathBuf>,
+    /// When false, `include` directives are not followed.
+    pub follow_includes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadDiagnosticKind {
+    /// E002: an explicitly named file cannot be opened.
+    IncludeNotFound,
+    /// E003: the include leads back to a file that is being read.
+    IncludeCycle,
+}
+
+/// A problem found while following includes, reported at the `include`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadDiagnostic {
+    pub kind: LoadDiagnosticKind,
+    pub file: FileId,
+    /// The `include` directive.
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ConfigSet {
+    pub files: Vec<SourceFile>,
+    pub entries: Vec<Entry>,
+    pub diagnostics: Vec<LoadDiagnostic>,
+    prefixes: Vec<PathBuf>,
+    by_path: HashMap<(PathBuf, ParseMode), FileId>,
+    /// (prefix, file) → for each `include` directive of the file, in file
+    /// order: its start offset and the files it pulled in.
+    includes: HashMap<(PrefixId, FileId), Vec<(u32, Vec<FileId>)>>,
+    /// Files whose includes are resolved for a prefix.
+    resolved: std::collections::HashSet<(PrefixId, FileId)>,
+    options: LoadOptions,
+}
+
+/// An `include` directive found in a file.
+struct IncludeSite {
+    start: u32,
+    span: Span,
+    pattern: String,
+    mode: ParseMode,
+}
+
+struct Frame {
+    file: FileId,
+    sites: Vec<IncludeSite>,
+    next_site: usize,
+    /// Targets of the current site still to descend into, last first.
+    pending: Vec<FileId>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    InProgress,
+    Done,
+}
+
+impl ConfigSet {
+    pub fn new(options: LoadOptions) -> ConfigSet {
+        ConfigSet {
+            options,
+            ..ConfigSet::default()
+        }
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn file_ids(&self) -> impl Iterator<Item = FileId> {
+        (0..self.files.len() as u32).map(FileId)
+    }
+
+    pub fn prefix(&self, id: PrefixId) -> &Path {
+        &self.prefixes[id.0 as usize]
+    }
+
+    /// Reads, parses and adds an entry file with everything it includes.
+    /// Fails only if the entry file itself cannot be read.
+    pub fn load_entry(&mut self, path: &Path) -> io::Result<Entry> {
+        let file = self.load_file(path, ParseMode::Directives)?;
+        Ok(self.add_entry(file, path))
+    }
+
+    /// Adds an entry whose text is already in memory (standard input).
+    pub fn add_entry_source(&mut self, path: &Path, source: Vec<u8>) -> Entry {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::parse(path, source));
+        self.add_entry(id, path)
+    }
+
+    fn add_entry(&mut self, file: FileId, path: &Path) -> Entry {
+        let prefix_dir = match &self.options.prefix {
+            Some(prefix) => prefix.clone(),
+            None => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let prefix = match self.prefixes.iter().position(|p| *p == prefix_dir) {
+            Some(i) => PrefixId(i as u32),
+            None => {
+                self.prefixes.push(prefix_dir);
+                PrefixId(self.prefixes.len() as u32 - 1)
+            }
+        };
+        let entry = Entry { file, prefix };
+        self.entries.push(entry);
+        if self.options.follow_includes {
+            self.follow(entry);
+        }
+        entry
+    }
+
+    /// The files an `include` directive (at `start` in `file`) pulled in, in
+    /// nginx's order, when read from an entry with `prefix`.
+    pub fn included(&self, prefix: PrefixId, file: FileId, include_start: u32) -> &[FileId] {
+        let Some(sites) = self.includes.get(&(prefix, file)) else {
+            return &[];
+        };
+        match sites.binary_search_by_key(&include_start, |(start, _)| *start) {
+            Ok(i) => &sites[i].1,
+            Err(_) => &[],
+        }
+    }
+
+    /// Every file reachable from `entry` through includes (excluding itself).
+    pub fn reachable(&self, entry: Entry) -> Vec<FileId> {
+        let mut seen = vec![false; self.files.len()];
+        seen[entry.file.0 as usize] = true;
+        let mut stack = vec![entry.file];
+        let mut out = Vec::new();
+        while let Some(file) = stack.pop() {
+            let sites = self.includes.get(&(entry.prefix, file));
+            for (_, targets) in sites.into_iter().flatten() {
+                for &t in targets {
+                    if !seen[t.0 as usize] {
+                        seen[t.0 as usize] = true;
+                        out.push(t);
+                        stack.push(t);
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn load_file(&mut self, path: &Path, mode: ParseMode) -> io::Result<FileId> {
+        let canonical = std::fs::canonicalize(path)?;
+        if let Some(&id) = self.by_path.get(&(canonical.clone(), mode)) {
+            return Ok(id);
+        }
+        if canonical.is_dir() {
+            return Err(io::Error::new(io::ErrorKind::Other, "21: Is a directory"));
+        }
+        let source = std::fs::read(&canonical)?;
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::parse_with_mode(path, source, mode));
+        self.by_path.insert((canonical, mode), id);
+        Ok(id)
+    }
+
+    /// Depth-first walk of the include graph from `entry`, iterative so that
+    /// long include chains cannot overflow the stack.
+    fn follow(&mut self, entry: Entry) {
+        if self.resolved.contains(&(entry.prefix, entry.file)) {
+            return;
+        }
+        let mut visits: HashMap<FileId, Visit> = HashMap::new();
+        visits.insert(entry.file, Visit::InProgress);
+        let mut stack = vec![Frame {
+            file: entry.file,
+            sites: include_sites(self.file(entry.file)),
+            next_site: 0,
+            pending: Vec::new(),
+        }];
+        while let Some(top) = stack.last_mut() {
+            if let Some(target) = top.pending.pop() {
+                let site = &top.sites[top.next_site - 1];
+                let done_before = self.resolved.contains(&(entry.prefix, target));
+                match visits.get(&target) {
+                    _ if done_before => {}
+                    Some(Visit::Done) => {}
+                    Some(Visit::InProgress) => {
+                        let sites = self.includes.get_mut(&(entry.prefix, top.file));
+                        if let Some((_, list)) = sites.and_then(|s| s.last_mut()) {
+                            list.retain(|&t| t != target);
+                        }
+                        let message = format!(
+                            "include cycle: \"{}\" includes \"{}\", which is already being read",
+                            self.files[top.file.0 as usize].path.display(),
+                            self.files[target.0 as usize].path.display()
+                        );
+                        self.diagnostics.push(LoadDiagnostic {
+                            kind: LoadDiagnosticKind::IncludeCycle,
+                            file: top.file,
+                            span: site.span,
+                            message,
+                        });
+                    }
+                    None => {
+                        visits.insert(target, Visit::InProgress);
+                        let sites = include_sites(self.file(target));
+                        stack.push(Frame {
+                            file: target,
+                            sites,
+                            next_site: 0,
+                            pending: Vec::new(),
+                        });
+                    }
+                }
+                continue;
+            }
+            if top.next_site == top.sites.len() {
+                visits.insert(top.file, Visit::Done);
+                self.resolved.insert((entry.prefix, top.file));
+                stack.pop();
+                continue;
+            }
+            let file = top.file;
+            let site_index = top.next_site;
+            top.next_site += 1;
+            let (span, start, pattern, mode) = {
+                let site = &stack.last().expect("frame").sites[site_index];
+                (site.span, site.start, site.pattern.clone(), site.mode)
+            };
+            let targets = self.resolve(entry.prefix, file, span, &pattern, mode);
+            self.includes
+                .entry((entry.prefix, file))
+                .or_default()
+                .push((start, targets.clone()));
+            let top = stack.last_mut().expect("frame");
+            top.pending = targets.into_iter().rev().collect();
+        }
+    }
+
+    /// Resolves one include pattern to loaded files, recording E002 for an
+    /// explicit file that cannot be opened.
+    fn resolve(&mut self, prefix: PrefixId, file: FileId, span: Span, pattern: &str, mode: ParseMode) -> Vec<FileId> {
+        let full = self.prefixes[prefix.0 as usize].join(pattern);
+        let paths = if glob::has_magic(pattern.as_bytes()) {
+            glob::expand(&full)
+        } else {
+            vec![full]
+        };
+        let mut targets = Vec::with_capacity(paths.len());
+        for path in paths {
+            match self.load_file(&path, mode) {
+                Ok(id) => targets.push(id),
+                Err(err) => {
+                    let reason = match err.kind() {
+                        io::ErrorKind::NotFound => "2: No such file or directory".to_string(),
+                        io::ErrorKind::PermissionDenied => "13: Permission denied".to_string(),
+                        _ => err.to_string(),
+                    };
+                    self.diagnostics.push(LoadDiagnostic {
+                        kind: LoadDiagnosticKind::IncludeNotFound,
+                        file,
+                        span,
+                        message: format!("open() \"{}\" failed ({reason})", path.display()),
+                    });
+                }
+            }
+        }
+        targets
+    }
+}
+
+/// The `include` directives of a file, at any depth (including inside `map`
+/// and `types` blocks, whose handlers also accept `include`).
+fn include_sites(file: &SourceFile) -> Vec<IncludeSite> {
+    let mut sites = Vec::new();
+    let top_mode = file.mode;
+    let mut stack: Vec<(std::slice::Iter<Node>, ParseMode)> = vec![(file.items.iter(), top_mode)];
+    while let Some((iter, mode)) = stack.last_mut() {
+        let mode = *mode;
+        let Some(node) = iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let Node::Directive(d) = node else { continue };
+        if file.name(d) == "include" && d.args.len() == 1 && d.block.is_none() {
+            sites.push(IncludeSite {
+                start: d.span.start,
+                span: d.span,
+                pattern: file.value(&d.args[0]).to_string(),
+                mode,
+            });
+        }
+        if let Some(block) = &d.block {
+            let child_mode = match block.kind {
+                BlockKind::Values => ParseMode::Values,
+                BlockKind::Directives => ParseMode::Directives,
+                BlockKind::Lua => continue,
+            };
+            stack.push((block.items.iter(), child_mode));
+        }
+    }
+    sites
+}

@@ -1,0 +1,171 @@
+//! A lossless parser for nginx configuration files that reads them exactly
+//! as nginx does.
+//!
+//! * [`SourceFile::parse`] tokenises one file like nginx's
+//!   `ngx_conf_read_token` and builds a tree of [`Directive`]s and
+//!   [`Comment`]s in which every node knows its byte [`Span`] and line.
+//!   Syntax errors use nginx's wording and never stop the parse.
+//! * [`ConfigSet`] loads entry files and everything they `include`, resolved
+//!   like nginx (relative to the prefix, sorted globs), detecting missing
+//!   files and include cycles.
+//! * [`payload`] renders crossplane's JSON payload.
+//!
+//! ```
+//! use nginx_wslint_parser::SourceFile;
+//!
+//! let file = SourceFile::parse("site.conf", b"location /ws/ { proxy_pass http://app; }".to_vec());
+//! assert!(file.errors.is_empty());
+//! let location = file.items[0].as_directive().unwrap();
+//! assert_eq!(file.name(location), "location");
+//! assert_eq!(file.value(&location.args[0]), "/ws/");
+//! let proxy_pass = location.children()[0].as_directive().unwrap();
+//! assert_eq!(file.text(proxy_pass.span), b"proxy_pass http://app;");
+//! ```
+
+pub mod ast;
+pub mod context;
+mod error;
+mod glob;
+pub mod include;
+mod lexer;
+mod lua;
+mod parser;
+pub mod payload;
+pub mod span;
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word};
+pub use context::Context;
+pub use error::SyntaxError;
+pub use include::{ConfigSet, FileId, LoadDiagnostic, LoadDiagnosticKind, LoadOptions};
+pub use lexer::unescape;
+pub use parser::{ParseMode, MAX_DEPTH};
+pub use span::{LineCol, LineIndex, Span};
+
+/// Files larger than this are not parsed (spans are 32-bit).
+pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
+
+/// One parsed configuration file.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub source: Vec<u8>,
+    /// The file's top-level directives and comments.
+    pub items: Vec<Node>,
+    /// Syntax errors in file order; the first is the one nginx reports.
+    pub errors: Vec<SyntaxError>,
+    pub mode: ParseMode,
+    line_index: OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    /// Parses `source` as a file of directives.
+    pub fn parse(path: impl Into<PathBuf>, source: Vec<u8>) -> SourceFile {
+        SourceFile::parse_with_mode(path, source, ParseMode::Directives)
+    }
+
+    pub fn parse_with_mode(path: impl Into<PathBuf>, source: Vec<u8>, mode: ParseMode) -> SourceFile {
+        let path = path.into();
+        let (items, errors) = if source.len() > MAX_FILE_SIZE {
+            let error = SyntaxError {
+                message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
+                span: Span::empty(0),
+                line: 1,
+            };
+            (Vec::new(), vec![error])
+        } else {
+            parser::parse(&source, mode)
+        };
+        SourceFile {
+            path,
+            source,
+            items,
+            errors,
+            mode,
+            line_index: OnceLock::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw bytes of a span.
+    pub fn text(&self, span: Span) -> &[u8] {
+        let end = (span.end as usize).min(self.source.len());
+        let start = (span.start as usize).min(end);
+        &self.source[start..end]
+    }
+
+    /// The text of a span, with invalid UTF-8 replaced.
+    pub fn text_lossy(&self, span: Span) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.text(span))
+    }
+
+    /// A word's value as nginx stores it: quotes removed, escapes resolved.
+    pub fn value<'a>(&'a self, word: &'a Word) -> &'a str {
+        match &word.unescaped {
+            Some(v) => v,
+            // Invariant: without `unescaped` the inner text is valid UTF-8.
+            None => std::str::from_utf8(self.text(word.inner_span())).unwrap_or_default(),
+        }
+    }
+
+    /// A directive's name (its first word's value).
+    pub fn name<'a>(&'a self, directive: &'a Directive) -> &'a str {
+        self.value(&directive.name)
+    }
+
+    /// The text of a comment without its leading `#`.
+    pub fn comment_text(&self, comment: &Comment) -> Cow<'_, str> {
+        let text = self.text(comment.span);
+        String::from_utf8_lossy(text.strip_prefix(b"#").unwrap_or(text))
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.source))
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.line_index().line_col(&self.source, offset)
+    }
+
+    /// Every directive in the file, depth first, in file order (without
+    /// following includes).
+    pub fn directives(&self) -> Directives<'_> {
+        Directives {
+            stack: vec![self.items.iter()],
+        }
+    }
+}
+
+/// Depth-first iterator over directives, see [`SourceFile::directives`].
+pub struct Directives<'a> {
+    stack: Vec<std::slice::Iter<'a, Node>>,
+}
+
+impl<'a> Iterator for Directives<'a> {
+    type Item = &'a Directive;
+
+    fn next(&mut self) -> Option<&'a Directive> {
+        loop {
+            let top = self.stack.last_mut()?;
+            match top.next() {
+                None => {
+                    self.stack.pop();
+                }
+                Some(Node::Comment(_)) => {}
+                Some(Node::Directive(d)) => {
+                    if let Some(block) = &d.block {
+                        self.stack.push(block.items.iter());
+                    }
+                    return Some(d);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Byte spans and line/column lookup.
+
+use std::ops::Range;
+
+/// A half-open byte range `start..end` into one file's source.
+///
+/// Offsets are `u32`: a configuration file larger than 4 GiB is rejected
+/// before parsing (see [`crate::MAX_FILE_SIZE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(start <= end);
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// An empty span at `offset` (used for "end of file" positions).
+    pub fn empty(offset: usize) -> Span {
+        Span::new(offset, offset)
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn contains(self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A 1-based line and column; the column counts characters (Unicode scalar
+/// values of the UTF-8 decoding, one per invalid byte), as the JSON output
+/// promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Start offsets of every line of a file, for offset → line/column lookups.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(source: &[u8]) -> LineIndex {
+        let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(
+            source
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
+        LineIndex { line_starts }
+    }
+
+    /// 1-based line of `offset`. Like nginx, a line ends *after* its LF, so an
+    /// offset at the very end of a file that ends with LF is on the next line.
+    pub fn line(&self, offset: u32) -> u32 {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i as u32 + 1,
+            Err(i) => i as u32,
+        }
+    }
+
+    pub fn line_start(&self, line: u32) -> u32 {
+        self.line_starts[(line as usize - 1).min(self.line_starts.len() - 1)]
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Line and character column of `offset` in `source`.
+    pub fn line_col(&self, source: &[u8], offset: u32) -> LineCol {
+        let line = self.line(offset);
+        let start = self.line_start(line) as usize;
+        let end = (offset as usize).min(source.len());
+        let column = count_chars(&source[start.min(end)..end]) as u32 + 1;
+        LineCol { line, column }
+    }
+}
+
+/// Number of characters in `bytes` read as UTF-8, counting each invalid byte
+/// as one character (what a lossy decoding would show).
+pub fn count_chars(bytes: &[u8]) -> usize {
+    // Every byte that is not a UTF-8 continuation byte starts a character;
+    // a stray continuation byte is an invalid byte and counts on its own.
+    let mut count = 0;
+    let mut chunks = bytes.utf8_chunks();
+    for chunk in &mut chunks {
+        count += chunk.valid().chars().count() + chunk.invalid().len();
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_follow_nginx_counting() {
+        let src = b"a\nbb\r\n\nc";
+        let idx = LineIndex::new(src);
+        assert_eq!(idx.line(0), 1);
+        assert_eq!(idx.line(1), 1); // the LF itself
+        assert_eq!(idx.line(2), 2);
+        assert_eq!(idx.line(7), 4);
+        assert_eq!(idx.line(8), 4); // EOF without final LF stays on the last line
+        let idx = LineIndex::new(b"x\n");
+        assert_eq!(idx.line(2), 2); // EOF after a final LF is on the next line
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let src = "é = 1;\nünï x".as_bytes();
+        let idx = LineIndex::new(src);
+        let x = src.iter().rposition(|&b| b == b'x').unwrap() as u32;
+        assert_eq!(idx.line_col(src, x), LineCol { line: 2, column: 5 });
+        let bad = b"\xff\xfeab";
+        let idx = LineIndex::new(bad);
+        assert_eq!(idx.line_col(bad, 3).column, 4);
+    }
+}
