@@ -1,1 +1,174 @@
-fn main() {}
+//! `nginx-wslint`: lint nginx configurations for WebSocket and long-lived
+//! proxying mistakes.
+
+mod cli;
+mod diagnostic;
+mod discover;
+mod output;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use nginx_wslint_parser::payload::{self, PayloadOptions};
+use nginx_wslint_parser::{context, ConfigSet, Context, LoadOptions};
+
+use cli::{CheckArgs, Cli, Command, ParseArgs};
+use diagnostic::Diagnostic;
+
+/// Exit statuses (SPEC §2).
+const EXIT_CLEAN: u8 = 0;
+const EXIT_DIAGNOSTICS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let args = cli::with_default_command(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits with 2 for usage errors and 0 for --help/--version.
+            e.exit();
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Parse(args) => parse(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            let _ = writeln!(io::stderr(), "nginx-wslint: error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, String> {
+    let cli_context = match &args.context {
+        Some(c) => Some(c.parse::<Context>()?),
+        None => None,
+    };
+    let _ = cli_context; // used by the semantic model
+    let options = LoadOptions {
+        prefix: args.prefix.clone(),
+        follow_includes: !args.no_follow_includes,
+    };
+    let mut config = ConfigSet::new(options);
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (stdin_paths, file_paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.into_iter().partition(|p| p.as_os_str() == "-");
+    if !stdin_paths.is_empty() {
+        let mut source = Vec::new();
+        io::stdin()
+            .read_to_end(&mut source)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("-"));
+        config.add_entry_source(&name, source);
+    }
+    let files = discover::discover(&file_paths).map_err(|e| e.to_string())?;
+    for file in &files {
+        config
+            .load_entry(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    }
+    // A file that an entry file includes is linted in that context, not
+    // again on its own.
+    if !args.no_follow_includes {
+        let entries = config.entries.clone();
+        let reached: std::collections::HashSet<_> = entries
+            .iter()
+            .flat_map(|&e| config.reachable(e))
+            .collect();
+        if entries.iter().any(|e| !reached.contains(&e.file)) {
+            config.retain_entries(|e| !reached.contains(&e.file));
+        }
+    }
+
+    let mut diagnostics = diagnostic::load_diagnostics(&config);
+    for entry in &config.entries {
+        let file = config.file(entry.file);
+        if let Some(Err(message)) = context::declared_context(file) {
+            let span = nginx_wslint_parser::Span::empty(0);
+            diagnostics.push(Diagnostic::new(
+                &config,
+                diagnostic::SYNTAX_ERROR,
+                entry.file,
+                span,
+                format!("invalid nginx-wslint comment: {message}"),
+            ));
+        }
+    }
+    sort(&config, &mut diagnostics);
+
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
+    let printer = output::Printer {
+        format: args.output_format,
+        color,
+        quiet: args.quiet,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    printer
+        .print(&mut out, &config, &diagnostics)
+        .and_then(|_| out.flush())
+        .map_err(|e| format!("cannot write output: {e}"))?;
+
+    Ok(if diagnostics.is_empty() || args.exit_zero {
+        EXIT_CLEAN
+    } else {
+        EXIT_DIAGNOSTICS
+    })
+}
+
+/// Diagnostics in a stable order: by file path, position, then code.
+fn sort(config: &ConfigSet, diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let pa = &config.file(a.file).path;
+        let pb = &config.file(b.file).path;
+        pa.cmp(pb)
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.code.code.cmp(b.code.code))
+    });
+}
+
+fn parse(args: ParseArgs) -> Result<u8, String> {
+    let options = LoadOptions {
+        prefix: args.prefix.clone(),
+        follow_includes: !args.single_file,
+    };
+    let mut config = ConfigSet::new(options);
+    let entry = config
+        .load_entry(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let payload = payload::build(
+        &config,
+        entry,
+        PayloadOptions {
+            include_comments: args.include_comments,
+        },
+    );
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = match args.indent {
+        Some(n) => {
+            let indent = " ".repeat(n);
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+            serde::Serialize::serialize(&payload, &mut ser).map_err(|e| e.to_string())
+        }
+        None => serde_json::to_writer(&mut out, &payload).map_err(|e| e.to_string()),
+    };
+    written?;
+    writeln!(out).and_then(|_| out.flush()).map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(if payload.status == "ok" {
+        EXIT_CLEAN
+    } else {
+        EXIT_DIAGNOSTICS
+    })
+}

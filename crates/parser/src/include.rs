@@ -62,6 +62,8 @@ pub enum LoadDiagnosticKind {
 pub struct LoadDiagnostic {
     pub kind: LoadDiagnosticKind,
     pub file: FileId,
+    /// The prefix the include was resolved against.
+    pub prefix: PrefixId,
     /// The `include` directive.
     pub span: Span,
     pub message: String,
@@ -192,6 +194,30 @@ impl ConfigSet {
         out
     }
 
+    /// Keeps only the entries `keep` accepts, and the include diagnostics
+    /// that still matter: those found in a file read from a kept entry.
+    pub fn retain_entries(&mut self, keep: impl Fn(&Entry) -> bool) {
+        self.entries.retain(|e| keep(e));
+        let mut live: std::collections::HashSet<(PrefixId, FileId)> = std::collections::HashSet::new();
+        for &entry in &self.entries {
+            live.insert((entry.prefix, entry.file));
+            live.extend(self.reachable(entry).into_iter().map(|f| (entry.prefix, f)));
+        }
+        self.diagnostics.retain(|d| live.contains(&(d.prefix, d.file)));
+    }
+
+    /// Every file read from the current entries, each once, in id order.
+    pub fn live_files(&self) -> Vec<FileId> {
+        let mut seen = vec![false; self.files.len()];
+        for &entry in &self.entries {
+            seen[entry.file.0 as usize] = true;
+            for f in self.reachable(entry) {
+                seen[f.0 as usize] = true;
+            }
+        }
+        self.file_ids().filter(|f| seen[f.0 as usize]).collect()
+    }
+
     fn load_file(&mut self, path: &Path, mode: ParseMode) -> io::Result<FileId> {
         let canonical = std::fs::canonicalize(path)?;
         if let Some(&id) = self.by_path.get(&(canonical.clone(), mode)) {
@@ -241,6 +267,7 @@ impl ConfigSet {
                         self.diagnostics.push(LoadDiagnostic {
                             kind: LoadDiagnosticKind::IncludeCycle,
                             file: top.file,
+                            prefix: entry.prefix,
                             span: site.span,
                             message,
                         });
@@ -303,6 +330,7 @@ impl ConfigSet {
                     self.diagnostics.push(LoadDiagnostic {
                         kind: LoadDiagnosticKind::IncludeNotFound,
                         file,
+                        prefix,
                         span,
                         message: format!("open() \"{}\" failed ({reason})", path.display()),
                     });

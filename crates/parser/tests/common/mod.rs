@@ -148,3 +148,58 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
     }
     Ok(())
 }
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The real-world corpus: `$NGINX_WSLINT_CORPUS`, or `../shared/corpus/real`
+/// next to the checkout. `None` (with a notice) when it is not there.
+pub fn corpus_dir() -> Option<std::path::PathBuf> {
+    let dir = match std::env::var_os("NGINX_WSLINT_CORPUS") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => workspace_root().join("../shared/corpus/real"),
+    };
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("notice: corpus not found at {}; corpus tests skipped (set NGINX_WSLINT_CORPUS)", dir.display());
+        None
+    }
+}
+
+/// Every file of the corpus (except its manifest and README) and of
+/// `fixtures/`, sorted.
+pub fn corpus_and_fixture_files() -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    if let Some(dir) = corpus_dir() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_file() && name != "MANIFEST.tsv" && name != "README.md" {
+                files.push(path);
+            }
+        }
+    }
+    let mut stack = vec![workspace_root().join("fixtures")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "conf") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Whether an external tool's tests must run (CI sets the variable) rather
+/// than skip when the tool is missing.
+pub fn required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}

@@ -1,0 +1,121 @@
+//! The command line (SPEC §2).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nginx-wslint",
+    version,
+    about = "Lint nginx configurations for WebSocket and long-lived proxying mistakes",
+    long_about = None,
+    after_help = "`check` is the default command: `nginx-wslint [OPTIONS] [PATHS]...` runs it."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint files and directories (the default command).
+    Check(CheckArgs),
+    /// Print the crossplane-compatible JSON parse of a configuration.
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to lint; `-` reads standard input. Default: the
+    /// current directory.
+    pub paths: Vec<PathBuf>,
+
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Full)]
+    pub output_format: OutputFormat,
+
+    /// Exit with 0 even when diagnostics are found (errors of the tool itself
+    /// still exit with 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print nothing but diagnostics (no summary line).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Context of stand-alone files: main, http, server, location, ...
+    /// (default: inferred from each file, or its `# nginx-wslint: context=`
+    /// comment).
+    #[arg(long)]
+    pub context: Option<String>,
+
+    /// Directory that relative `include` paths resolve against (default: the
+    /// entry file's directory, as nginx does).
+    #[arg(long)]
+    pub prefix: Option<PathBuf>,
+
+    /// Do not read included files.
+    #[arg(long)]
+    pub no_follow_includes: bool,
+
+    /// File name to report for input read from standard input.
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The configuration file to parse.
+    pub file: PathBuf,
+
+    /// Include comments as `{"directive": "#", "comment": ...}` entries.
+    #[arg(long)]
+    pub include_comments: bool,
+
+    /// Parse only this file; do not follow includes (crossplane's
+    /// `--single-file`).
+    #[arg(long)]
+    pub single_file: bool,
+
+    /// Directory that relative `include` paths resolve against.
+    #[arg(long)]
+    pub prefix: Option<PathBuf>,
+
+    /// Indent the JSON by this many spaces (default: compact).
+    #[arg(long)]
+    pub indent: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Reports with the source snippet, labels, help and documentation link.
+    Full,
+    /// One line per diagnostic: `path:line:col: CODE message`.
+    Concise,
+    /// A JSON array of diagnostics.
+    Json,
+}
+
+/// Subcommand names, to tell `nginx-wslint PATH` (an implicit `check`) from
+/// `nginx-wslint parse ...`.
+const COMMANDS: &[&str] = &["check", "parse", "help"];
+
+/// Inserts `check` when the first argument is not a command, so that
+/// `nginx-wslint [OPTIONS] [PATHS]` runs `check` as SPEC §2 says.
+pub fn with_default_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|a| a.to_str());
+    let explicit = match first {
+        Some(a) => COMMANDS.contains(&a) || matches!(a, "-h" | "--help" | "-V" | "--version"),
+        None => false,
+    };
+    if explicit {
+        return args;
+    }
+    let mut out = Vec::with_capacity(args.len() + 1);
+    let mut iter = args.into_iter();
+    out.extend(iter.next());
+    out.push("check".into());
+    out.extend(iter);
+    out
+}

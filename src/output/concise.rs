@@ -1,0 +1,27 @@
+use std::io::{self, Write};
+
+use nginx_wslint_parser::ConfigSet;
+
+use super::display_path;
+use crate::diagnostic::Diagnostic;
+
+/// `path:line:col: CODE message`, one line per diagnostic.
+pub fn print(out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic]) -> io::Result<()> {
+    for d in diagnostics {
+        writeln!(
+            out,
+            "{}:{}:{}: {} {}",
+            display_path(config, d),
+            d.start.line,
+            d.start.column,
+            d.code.code,
+            one_line(&d.message)
+        )?;
+    }
+    Ok(())
+}
+
+/// Messages may quote bytes from the file; keep each report on one line.
+pub fn one_line(message: &str) -> String {
+    message.replace('\r', "\\r").replace('\n', "\\n")
+}

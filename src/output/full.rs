@@ -1,0 +1,116 @@
+//! The `full` format: miette's graphical reports.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
+use nginx_wslint_parser::ConfigSet;
+
+use super::display_path;
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// A file's bytes with the name miette shows above the snippet.
+struct NamedBytes<'a> {
+    name: String,
+    bytes: &'a [u8],
+}
+
+impl SourceCode for NamedBytes<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let contents = self.bytes.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedBytes<'a>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!("{} {}", self.diagnostic.code.code, self.diagnostic.code.name)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.code.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.url()))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diagnostic.span;
+        let label = LabeledSpan::new_primary_with_span(Some("here".to_string()), span.range());
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+pub fn print(out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_links(false);
+    for d in diagnostics {
+        let report = Report {
+            diagnostic: d,
+            source: NamedBytes {
+                name: format!("{}:{}:{}", display_path(config, d), d.start.line, d.start.column),
+                bytes: &config.file(d.file).source,
+            },
+        };
+        let mut rendered = String::new();
+        handler
+            .render_report(&mut rendered, &report)
+            .map_err(|e| io::Error::new(io::ErrorKind::Other, e.to_string()))?;
+        out.write_all(rendered.as_bytes())?;
+    }
+    Ok(())
+}
