@@ -1,6 +1,8 @@
 //! Diagnostics as the outputs print them.
 
-use nginx_wslint_parser::{ConfigSet, FileId, LineCol, LoadDiagnostic, LoadDiagnosticKind, Span, SyntaxError};
+use nginx_wslint_parser::{
+    ConfigSet, FileId, LineCol, LoadDiagnostic, LoadDiagnosticKind, Span, SyntaxError,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -50,7 +52,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(config: &ConfigSet, code: Code, file: FileId, span: Span, message: String) -> Diagnostic {
+    pub fn new(
+        config: &ConfigSet,
+        code: Code,
+        file: FileId,
+        span: Span,
+        message: String,
+    ) -> Diagnostic {
         let source = config.file(file);
         Diagnostic {
             code,
@@ -75,8 +83,14 @@ impl Diagnostic {
     pub fn from_syntax_error(config: &ConfigSet, file: FileId, error: &SyntaxError) -> Diagnostic {
         // The span starts where nginx reports the error (the offending byte,
         // or the start of a "too long" word), so its line is nginx's line.
-        Diagnostic::new(config, SYNTAX_ERROR, file, error.span, error.message.clone())
-            .with_help(syntax_help(&error.message))
+        Diagnostic::new(
+            config,
+            SYNTAX_ERROR,
+            file,
+            error.span,
+            error.message.clone(),
+        )
+        .with_help(syntax_help(&error.message))
     }
 
     pub fn from_load(config: &ConfigSet, load: &LoadDiagnostic) -> Diagnostic {
@@ -123,6 +137,11 @@ pub fn load_diagnostics(config: &ConfigSet) -> Vec<Diagnostic> {
             out.push(Diagnostic::from_syntax_error(config, file, error));
         }
     }
-    out.extend(config.diagnostics.iter().map(|d| Diagnostic::from_load(config, d)));
+    out.extend(
+        config
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic::from_load(config, d)),
+    );
     out
 }

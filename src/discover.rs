@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 pub fn discover(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            io::Error::new(e.kind(), format!("{}: {}", path.display(), e))
-        })?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {}", path.display(), e)))?;
         if meta.is_dir() {
             let mut found = Vec::new();
             walk(path, &mut found)?;
@@ -35,7 +34,12 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if dir.as_path() != dir.as_path() => return Err(e),
-            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {}", dir.display(), e))),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("{}: {}", dir.display(), e),
+                ))
+            }
         };
         for entry in entries {
             let entry = entry?;
@@ -57,7 +61,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
 
 /// Whether a file found in a directory walk is an nginx configuration.
 pub fn is_config_file(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     if name.ends_with(".conf") || name == "nginx.conf" {
         return true;
     }
@@ -66,7 +73,10 @@ pub fn is_config_file(path: &Path) -> bool {
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    matches!(parent.as_ref(), "sites-available" | "sites-enabled" | "conf.d")
+    matches!(
+        parent.as_ref(),
+        "sites-available" | "sites-enabled" | "conf.d"
+    )
 }
 
 #[cfg(test)]
@@ -76,7 +86,9 @@ mod tests {
     #[test]
     fn recognises_nginx_file_names() {
         assert!(is_config_file(Path::new("a/b.conf")));
-        assert!(is_config_file(Path::new("etc/nginx/sites-enabled/example.com")));
+        assert!(is_config_file(Path::new(
+            "etc/nginx/sites-enabled/example.com"
+        )));
         assert!(is_config_file(Path::new("conf.d/site")));
         assert!(!is_config_file(Path::new("README.md")));
         assert!(!is_config_file(Path::new("snippets/proxy")));

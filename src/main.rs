@@ -68,7 +68,10 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         io::stdin()
             .read_to_end(&mut source)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
-        let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("-"));
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("-"));
         config.add_entry_source(&name, source);
     }
     let files = discover::discover(&file_paths).map_err(|e| e.to_string())?;
@@ -81,10 +84,8 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     // again on its own.
     if !args.no_follow_includes {
         let entries = config.entries.clone();
-        let reached: std::collections::HashSet<_> = entries
-            .iter()
-            .flat_map(|&e| config.reachable(e))
-            .collect();
+        let reached: std::collections::HashSet<_> =
+            entries.iter().flat_map(|&e| config.reachable(e)).collect();
         if entries.iter().any(|e| !reached.contains(&e.file)) {
             config.retain_entries(|e| !reached.contains(&e.file));
         }
@@ -106,7 +107,8 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     }
     sort(&config, &mut diagnostics);
 
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
+    let color =
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
     let printer = output::Printer {
         format: args.output_format,
         color,
@@ -165,7 +167,9 @@ fn parse(args: ParseArgs) -> Result<u8, String> {
         None => serde_json::to_writer(&mut out, &payload).map_err(|e| e.to_string()),
     };
     written?;
-    writeln!(out).and_then(|_| out.flush()).map_err(|e| format!("cannot write output: {e}"))?;
+    writeln!(out)
+        .and_then(|_| out.flush())
+        .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(if payload.status == "ok" {
         EXIT_CLEAN
     } else {

@@ -6,7 +6,11 @@ use super::display_path;
 use crate::diagnostic::Diagnostic;
 
 /// `path:line:col: CODE message`, one line per diagnostic.
-pub fn print(out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic]) -> io::Result<()> {
+pub fn print(
+    out: &mut dyn Write,
+    config: &ConfigSet,
+    diagnostics: &[Diagnostic],
+) -> io::Result<()> {
     for d in diagnostics {
         writeln!(
             out,

@@ -4,8 +4,8 @@ use std::fmt;
 use std::io::{self, Write};
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
-    SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 use nginx_wslint_parser::ConfigSet;
 
@@ -25,7 +25,9 @@ impl SourceCode for NamedBytes<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let contents = self.bytes.read_span(span, context_lines_before, context_lines_after)?;
+        let contents = self
+            .bytes
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             contents.data(),
@@ -58,7 +60,10 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("{} {}", self.diagnostic.code.code, self.diagnostic.code.name)))
+        Some(Box::new(format!(
+            "{} {}",
+            self.diagnostic.code.code, self.diagnostic.code.name
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -91,7 +96,12 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-pub fn print(out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
+pub fn print(
+    out: &mut dyn Write,
+    config: &ConfigSet,
+    diagnostics: &[Diagnostic],
+    color: bool,
+) -> io::Result<()> {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -102,7 +112,12 @@ pub fn print(out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic]
         let report = Report {
             diagnostic: d,
             source: NamedBytes {
-                name: format!("{}:{}:{}", display_path(config, d), d.start.line, d.start.column),
+                name: format!(
+                    "{}:{}:{}",
+                    display_path(config, d),
+                    d.start.line,
+                    d.start.column
+                ),
                 bytes: &config.file(d.file).source,
             },
         };

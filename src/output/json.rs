@@ -26,7 +26,11 @@ struct Location {
 }
 
 /// SPEC §3 `json`: an array with one object per diagnostic.
-pub fn print(out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic]) -> io::Result<()> {
+pub fn print(
+    out: &mut dyn Write,
+    config: &ConfigSet,
+    diagnostics: &[Diagnostic],
+) -> io::Result<()> {
     let items: Vec<JsonDiagnostic> = diagnostics
         .iter()
         .map(|d| JsonDiagnostic {

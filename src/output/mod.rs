@@ -18,7 +18,12 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn print(&self, out: &mut dyn Write, config: &ConfigSet, diagnostics: &[Diagnostic]) -> io::Result<()> {
+    pub fn print(
+        &self,
+        out: &mut dyn Write,
+        config: &ConfigSet,
+        diagnostics: &[Diagnostic],
+    ) -> io::Result<()> {
         match self.format {
             OutputFormat::Full => full::print(out, config, diagnostics, self.color)?,
             OutputFormat::Concise => concise::print(out, config, diagnostics)?,

@@ -160,12 +160,30 @@ pub fn infer_context(file: &SourceFile) -> Context {
     for directive in file.items.iter().filter_map(Node::as_directive) {
         let name = file.name(directive);
         let guess = match name {
-            "http" | "events" | "stream" | "mail" | "user" | "worker_processes" | "pid"
-            | "load_module" | "worker_rlimit_nofile" | "daemon" | "master_process"
-            | "worker_cpu_affinity" | "env" => Context::Main,
-            "server" | "upstream" | "map" | "geo" | "split_clients" | "log_format"
-            | "limit_req_zone" | "limit_conn_zone" | "proxy_cache_path"
-            | "variables_hash_max_size" | "server_names_hash_bucket_size" => Context::Http,
+            "http"
+            | "events"
+            | "stream"
+            | "mail"
+            | "user"
+            | "worker_processes"
+            | "pid"
+            | "load_module"
+            | "worker_rlimit_nofile"
+            | "daemon"
+            | "master_process"
+            | "worker_cpu_affinity"
+            | "env" => Context::Main,
+            "server"
+            | "upstream"
+            | "map"
+            | "geo"
+            | "split_clients"
+            | "log_format"
+            | "limit_req_zone"
+            | "limit_conn_zone"
+            | "proxy_cache_path"
+            | "variables_hash_max_size"
+            | "server_names_hash_bucket_size" => Context::Http,
             "location" | "listen" | "server_name" => Context::Server,
             "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
             | "memcached_pass" | "limit_except" => Context::Location,
@@ -212,7 +230,10 @@ mod tests {
         assert_eq!(infer("upstream be { server 127.0.0.1; }"), Context::Http);
         assert_eq!(infer("location / { }"), Context::Server);
         assert_eq!(infer("proxy_set_header Host $host;"), Context::Server);
-        assert_eq!(infer("proxy_pass http://app; proxy_set_header A b;"), Context::Location);
+        assert_eq!(
+            infer("proxy_pass http://app; proxy_set_header A b;"),
+            Context::Location
+        );
         assert_eq!(infer("location / {} server {}"), Context::Http);
         assert_eq!(infer("add_header X 1;"), Context::Main);
     }

@@ -52,7 +52,11 @@ pub fn expand(pattern: &Path) -> Vec<PathBuf> {
         }
     }
     candidates.retain(|p| !p.as_os_str().is_empty() && std::fs::symlink_metadata(p).is_ok());
-    candidates.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+    candidates.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
     candidates
 }
 
@@ -194,7 +198,10 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("sub/x.conf"), "").unwrap();
         let found = expand(&dir.path().join("*.conf"));
-        let names: Vec<_> = found.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap())
+            .collect();
         assert_eq!(names, ["a.conf", "b.conf"]);
         let nested = expand(&dir.path().join("*/*.conf"));
         assert_eq!(nested, vec![dir.path().join("sub/x.conf")]);

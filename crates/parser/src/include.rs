@@ -21,9 +21,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::ast::{BlockKind, Node};
-use crate::span::Span;
 use crate::glob;
 use crate::parser::ParseMode;
+use crate::span::Span;
 use crate::SourceFile;
 
 /// Index of a file in [`ConfigSet::files`].
@@ -198,12 +198,14 @@ impl ConfigSet {
     /// that still matter: those found in a file read from a kept entry.
     pub fn retain_entries(&mut self, keep: impl Fn(&Entry) -> bool) {
         self.entries.retain(|e| keep(e));
-        let mut live: std::collections::HashSet<(PrefixId, FileId)> = std::collections::HashSet::new();
+        let mut live: std::collections::HashSet<(PrefixId, FileId)> =
+            std::collections::HashSet::new();
         for &entry in &self.entries {
             live.insert((entry.prefix, entry.file));
             live.extend(self.reachable(entry).into_iter().map(|f| (entry.prefix, f)));
         }
-        self.diagnostics.retain(|d| live.contains(&(d.prefix, d.file)));
+        self.diagnostics
+            .retain(|d| live.contains(&(d.prefix, d.file)));
     }
 
     /// Every file read from the current entries, each once, in id order.
@@ -228,7 +230,8 @@ impl ConfigSet {
         }
         let source = std::fs::read(&canonical)?;
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile::parse_with_mode(path, source, mode));
+        self.files
+            .push(SourceFile::parse_with_mode(path, source, mode));
         self.by_path.insert((canonical, mode), id);
         Ok(id)
     }
@@ -310,7 +313,14 @@ impl ConfigSet {
 
     /// Resolves one include pattern to loaded files, recording E002 for an
     /// explicit file that cannot be opened.
-    fn resolve(&mut self, prefix: PrefixId, file: FileId, span: Span, pattern: &str, mode: ParseMode) -> Vec<FileId> {
+    fn resolve(
+        &mut self,
+        prefix: PrefixId,
+        file: FileId,
+        span: Span,
+        pattern: &str,
+        mode: ParseMode,
+    ) -> Vec<FileId> {
         let full = self.prefixes[prefix.0 as usize].join(pattern);
         let paths = if glob::has_magic(pattern.as_bytes()) {
             glob::expand(&full)

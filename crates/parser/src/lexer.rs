@@ -176,7 +176,11 @@ impl<'a> Lexer<'a> {
 
     pub(crate) fn error(&mut self, message: String, span: Span, line: u32) {
         // One error per offset: recovery may look at the same byte twice.
-        if self.errors.last().is_some_and(|e| e.span.start == span.start) {
+        if self
+            .errors
+            .last()
+            .is_some_and(|e| e.span.start == span.start)
+        {
             return;
         }
         self.errors.push(SyntaxError {
@@ -262,7 +266,11 @@ impl<'a> Lexer<'a> {
 
     /// Reads the words of one statement into `words` and the comments met on
     /// the way into `comments`, and tells what ended it.
-    pub fn read_statement(&mut self, words: &mut Vec<Word>, comments: &mut Vec<LexedComment>) -> End {
+    pub fn read_statement(
+        &mut self,
+        words: &mut Vec<Word>,
+        comments: &mut Vec<LexedComment>,
+    ) -> End {
         self.begin_token(self.pos);
         loop {
             self.skip_spaces();
@@ -467,7 +475,14 @@ impl<'a> Lexer<'a> {
         closed
     }
 
-    fn push_word(&mut self, words: &mut Vec<Word>, start: usize, end: usize, quote: Quote, saw_backslash: bool) {
+    fn push_word(
+        &mut self,
+        words: &mut Vec<Word>,
+        start: usize,
+        end: usize,
+        quote: Quote,
+        saw_backslash: bool,
+    ) {
         let span = Span::new(start, end);
         let inner = match quote {
             Quote::None => &self.src[start..end],

@@ -40,7 +40,9 @@ use std::sync::OnceLock;
 pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word};
 pub use context::Context;
 pub use error::SyntaxError;
-pub use include::{ConfigSet, FileId, LoadDiagnostic, LoadDiagnosticKind, LoadOptions};
+pub use include::{
+    ConfigSet, Entry, FileId, LoadDiagnostic, LoadDiagnosticKind, LoadOptions, PrefixId,
+};
 pub use lexer::unescape;
 pub use parser::{ParseMode, MAX_DEPTH};
 pub use span::{LineCol, LineIndex, Span};
@@ -67,7 +69,11 @@ impl SourceFile {
         SourceFile::parse_with_mode(path, source, ParseMode::Directives)
     }
 
-    pub fn parse_with_mode(path: impl Into<PathBuf>, source: Vec<u8>, mode: ParseMode) -> SourceFile {
+    pub fn parse_with_mode(
+        path: impl Into<PathBuf>,
+        source: Vec<u8>,
+        mode: ParseMode,
+    ) -> SourceFile {
         let path = path.into();
         let (items, errors) = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {

@@ -78,7 +78,11 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                 let header = match take_header(&mut words, inner_comments) {
                     Some(h) if is_lua_block(value(src, &h.name)) => {
                         let directive = read_lua_block(src, &mut lexer, h, at);
-                        stack.last_mut().expect("frame").items.push(Node::Directive(directive));
+                        stack
+                            .last_mut()
+                            .expect("frame")
+                            .items
+                            .push(Node::Directive(directive));
                         continue;
                     }
                     other => other,
@@ -132,7 +136,11 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                     );
                     let cut_end = last_word_end(&words);
                     let cut = simple_directive(&mut words, inner_comments, cut_end, false);
-                    stack.last_mut().expect("frame").items.extend(cut.map(Node::Directive));
+                    stack
+                        .last_mut()
+                        .expect("frame")
+                        .items
+                        .extend(cut.map(Node::Directive));
                 } else if stack.len() > 1 {
                     let line = lexer.line();
                     lexer.error(
@@ -177,11 +185,19 @@ fn take_header(words: &mut Vec<Word>, comments: Vec<Comment>) -> Option<Header> 
     })
 }
 
-fn simple_directive(words: &mut Vec<Word>, comments: Vec<Comment>, end: usize, terminated: bool) -> Option<Directive> {
+fn simple_directive(
+    words: &mut Vec<Word>,
+    comments: Vec<Comment>,
+    end: usize,
+    terminated: bool,
+) -> Option<Directive> {
     let header = take_header(words, comments)?;
     let start = header.name.span.start as usize;
     // A cut-off directive ends after its last word or comment.
-    let end = header.comments.last().map_or(end, |c| end.max(c.span.end as usize));
+    let end = header
+        .comments
+        .last()
+        .map_or(end, |c| end.max(c.span.end as usize));
     Some(Directive {
         span: Span::new(start, end.max(start)),
         name: header.name,

@@ -102,7 +102,10 @@ pub fn build(config: &ConfigSet, entry: Entry, options: PayloadOptions) -> Paylo
                 error: format!("{} in {}:{}", e.message, path, e.line),
             })
             .collect();
-        let load_errors = config.diagnostics.iter().filter(|d: &&LoadDiagnostic| d.file == file);
+        let load_errors = config
+            .diagnostics
+            .iter()
+            .filter(|d: &&LoadDiagnostic| d.file == file);
         for d in load_errors {
             let line = source.line_col(d.span.start).line;
             errors.push(FileError {
@@ -160,7 +163,8 @@ fn statements(
             }
             Node::Directive(d) => {
                 let name = file.name(d).to_string();
-                let mut args: Vec<String> = d.args.iter().map(|a| file.value(a).to_string()).collect();
+                let mut args: Vec<String> =
+                    d.args.iter().map(|a| file.value(a).to_string()).collect();
                 if name == "if" {
                     strip_if_parens(&mut args);
                 }
@@ -216,7 +220,11 @@ fn strip_if_parens(args: &mut Vec<String>) {
     let first = args[0][1..].trim_start().to_string();
     args[0] = first;
     let n = args.len() - 1;
-    let last = args[n].strip_suffix(')').unwrap_or(&args[n]).trim_end().to_string();
+    let last = args[n]
+        .strip_suffix(')')
+        .unwrap_or(&args[n])
+        .trim_end()
+        .to_string();
     args[n] = last;
     let start = usize::from(args[0].is_empty());
     let end = args.len() - usize::from(args[n].is_empty());

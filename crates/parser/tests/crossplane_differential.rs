@@ -21,14 +21,38 @@ use serde_json::Value;
 /// others are listed here with the nginx behaviour crossplane misses. Each
 /// reason has a case in `nginx_conformance.rs` that real nginx decides.
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
-    ("08manu__DOCKER_HLS_NGINX__config__nginx.conf", BRACE_CUTS_STATEMENT),
-    ("hsmint__Reverse-Proxy__code-server.conf", BRACE_CUTS_STATEMENT),
-    ("DonVadimon__chat-app-backend__nginx__templates__default.conf.template.conf", VARIABLE_BRACES),
-    ("frappe__frappe_docker__resources__core__nginx__nginx-template.conf", VARIABLE_BRACES),
-    ("nginxinc__nginx-go-crossplane__testdata__configs__broken1__nginx.conf", VARIABLE_BRACES),
-    ("nginxinc__crossplane__tests__configs__messy__nginx.conf", VARIABLE_BRACES),
-    ("R07941023__IAC-DockerCompose__nginx__jupyter.conf", ESCAPED_CR),
-    ("nginxinc__crossplane__tests__configs__missing-semicolon__broken-above.conf", BLOCK_AFTER_MISSING_SEMICOLON),
+    (
+        "08manu__DOCKER_HLS_NGINX__config__nginx.conf",
+        BRACE_CUTS_STATEMENT,
+    ),
+    (
+        "hsmint__Reverse-Proxy__code-server.conf",
+        BRACE_CUTS_STATEMENT,
+    ),
+    (
+        "DonVadimon__chat-app-backend__nginx__templates__default.conf.template.conf",
+        VARIABLE_BRACES,
+    ),
+    (
+        "frappe__frappe_docker__resources__core__nginx__nginx-template.conf",
+        VARIABLE_BRACES,
+    ),
+    (
+        "nginxinc__nginx-go-crossplane__testdata__configs__broken1__nginx.conf",
+        VARIABLE_BRACES,
+    ),
+    (
+        "nginxinc__crossplane__tests__configs__messy__nginx.conf",
+        VARIABLE_BRACES,
+    ),
+    (
+        "R07941023__IAC-DockerCompose__nginx__jupyter.conf",
+        ESCAPED_CR,
+    ),
+    (
+        "nginxinc__crossplane__tests__configs__missing-semicolon__broken-above.conf",
+        BLOCK_AFTER_MISSING_SEMICOLON,
+    ),
 ];
 
 /// `server a; // comment\n}`: a `}` after words is `unexpected "}"` in nginx
@@ -68,7 +92,9 @@ fn run_crossplane(files: &[std::path::PathBuf]) -> BTreeMap<String, Value> {
     let mut stdin = child.stdin.take().unwrap();
     let list: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
     let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
-    let output = child.wait_with_output().expect("crossplane script finishes");
+    let output = child
+        .wait_with_output()
+        .expect("crossplane script finishes");
     writer.join().unwrap().unwrap();
     assert!(output.status.success(), "crossplane script failed");
     String::from_utf8(output.stdout)
@@ -120,13 +146,22 @@ fn first_difference(ours: &Value, theirs: &Value, path: &str) -> Option<String> 
         let xb = x.get("block").cloned().unwrap_or(Value::Null);
         let yb = y.get("block").cloned().unwrap_or(Value::Null);
         if xb.is_null() != yb.is_null() {
-            return Some(format!("{here}: block presence differs (directive {})", y["directive"]));
+            return Some(format!(
+                "{here}: block presence differs (directive {})",
+                y["directive"]
+            ));
         }
         if let Some(d) = first_difference(&xb, &yb, &format!("{here}.block")) {
             return Some(d);
         }
     }
-    (a.len() != b.len()).then(|| format!("{path}: ours has {} statements, crossplane {}", a.len(), b.len()))
+    (a.len() != b.len()).then(|| {
+        format!(
+            "{path}: ours has {} statements, crossplane {}",
+            a.len(),
+            b.len()
+        )
+    })
 }
 
 /// A word as crossplane's lexer stores it: the raw text, except that inside
@@ -156,14 +191,21 @@ fn crossplane_view(file: &SourceFile, items: &[Node]) -> Value {
                     args[n] = args[n][..args[n].len() - 1].trim_end().to_string();
                     let start = usize::from(args[0].is_empty());
                     let end = args.len() - usize::from(args[n].is_empty());
-                    args = if start < end { args[start..end].to_vec() } else { Vec::new() };
+                    args = if start < end {
+                        args[start..end].to_vec()
+                    } else {
+                        Vec::new()
+                    };
                 }
             }
         }
         let mut stmt = serde_json::json!({"directive": name, "line": d.line(), "args": args});
         if let Some(b) = &d.block {
             if b.kind == BlockKind::Lua {
-                stmt["args"].as_array_mut().unwrap().push(file.text_lossy(b.body).into_owned().into());
+                stmt["args"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(file.text_lossy(b.body).into_owned().into());
             } else {
                 stmt["block"] = crossplane_view(file, &b.items);
             }
@@ -174,7 +216,10 @@ fn crossplane_view(file: &SourceFile, items: &[Node]) -> Value {
 }
 
 fn listed_reason(name: &str) -> Option<&'static str> {
-    KNOWN_DIVERGENCES.iter().find(|(f, _)| *f == name).map(|(_, r)| *r)
+    KNOWN_DIVERGENCES
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map(|(_, r)| *r)
 }
 
 #[test]
@@ -184,7 +229,9 @@ fn parse_agrees_with_crossplane() {
             !common::required("NGINX_WSLINT_REQUIRE_CROSSPLANE"),
             "crossplane is required (NGINX_WSLINT_REQUIRE_CROSSPLANE=1) but `python3 -c 'import crossplane'` fails"
         );
-        eprintln!("notice: crossplane not installed (pip install crossplane); differential test skipped");
+        eprintln!(
+            "notice: crossplane not installed (pip install crossplane); differential test skipped"
+        );
         return;
     }
     let files = common::corpus_and_fixture_files();
@@ -199,13 +246,20 @@ fn parse_agrees_with_crossplane() {
         if cp["status"] != "ok" {
             // crossplane gives up on the whole file; we must at least see an
             // error too (where nginx does: checked in the conformance suite).
-            assert!(!file.errors.is_empty(), "{key}: crossplane reports {} but we parse cleanly", cp["errors"]);
+            assert!(
+                !file.errors.is_empty(),
+                "{key}: crossplane reports {} but we parse cleanly",
+                cp["errors"]
+            );
             continue;
         }
-        let ours = serde_json::to_value(payload::single_file(&file, PayloadOptions::default())).unwrap();
+        let ours =
+            serde_json::to_value(payload::single_file(&file, PayloadOptions::default())).unwrap();
         compared += 1;
         let theirs = without_comments(&cp["parsed"]);
-        let Some(diff) = first_difference(&ours, &theirs, "") else { continue };
+        let Some(diff) = first_difference(&ours, &theirs, "") else {
+            continue;
+        };
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         // Same structure once crossplane's escape handling is applied?
         if listed_reason(&name) == Some(BRACE_CUTS_STATEMENT) {
@@ -231,11 +285,21 @@ fn parse_agrees_with_crossplane() {
         .collect();
     let escapes = divergent.values().filter(|r| r.as_str() == ESCAPES).count();
     eprintln!("{escapes} files differ from crossplane only in escapes");
-    assert!(escapes > 0, "the corpus has files with escapes; the escape check must see them");
-    let vanished: Vec<_> = listed.keys().filter(|f| !divergent.contains_key(*f)).collect();
+    assert!(
+        escapes > 0,
+        "the corpus has files with escapes; the escape check must see them"
+    );
+    let vanished: Vec<_> = listed
+        .keys()
+        .filter(|f| !divergent.contains_key(*f))
+        .collect();
     assert!(
         unexpected.is_empty() && vanished.is_empty(),
         "unexpected divergences from crossplane:\n{}\nlisted but no longer divergent: {vanished:?}",
-        unexpected.iter().map(|(f, d)| format!("  {f}: {d}")).collect::<Vec<_>>().join("\n")
+        unexpected
+            .iter()
+            .map(|(f, d)| format!("  {f}: {d}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -23,7 +23,9 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
     for node in items {
         let indent = "  ".repeat(depth);
         match node {
-            Node::Comment(c) => out.push_str(&format!("{indent}{}:{}\n", c.line, file.text_lossy(c.span))),
+            Node::Comment(c) => {
+                out.push_str(&format!("{indent}{}:{}\n", c.line, file.text_lossy(c.span)))
+            }
             Node::Directive(d) => {
                 out.push_str(&format!("{indent}{}:", d.line()));
                 for w in std::iter::once(&d.name).chain(&d.args) {
@@ -55,14 +57,26 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
 /// text it stands for, children lie inside their parent, siblings are in
 /// order and disjoint, and the bytes between nodes are only whitespace.
 pub fn check_spans(file: &SourceFile) -> Result<(), String> {
-    check_items(file, &file.items, 0, file.source.len(), file.errors.is_empty())
+    check_items(
+        file,
+        &file.items,
+        0,
+        file.source.len(),
+        file.errors.is_empty(),
+    )
 }
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn check_items(file: &SourceFile, items: &[Node], start: usize, end: usize, whitespace_gaps: bool) -> Result<(), String> {
+fn check_items(
+    file: &SourceFile,
+    items: &[Node],
+    start: usize,
+    end: usize,
+    whitespace_gaps: bool,
+) -> Result<(), String> {
     let mut pos = start;
     for node in items {
         let span = node.span();
@@ -71,13 +85,19 @@ fn check_items(file: &SourceFile, items: &[Node], start: usize, end: usize, whit
             return Err(format!("node {s}..{e} outside {pos}..{end}"));
         }
         if whitespace_gaps && !file.source[pos..s].iter().all(|&b| is_space(b)) {
-            return Err(format!("non-whitespace between nodes at {pos}..{s}: {:?}", String::from_utf8_lossy(&file.source[pos..s])));
+            return Err(format!(
+                "non-whitespace between nodes at {pos}..{s}: {:?}",
+                String::from_utf8_lossy(&file.source[pos..s])
+            ));
         }
         match node {
             Node::Comment(c) => {
                 let text = file.text(c.span);
                 if text.first() != Some(&b'#') || text.contains(&b'\n') {
-                    return Err(format!("comment span {s}..{e} is not a comment: {:?}", String::from_utf8_lossy(text)));
+                    return Err(format!(
+                        "comment span {s}..{e} is not a comment: {:?}",
+                        String::from_utf8_lossy(text)
+                    ));
                 }
             }
             Node::Directive(d) => check_directive(file, d)?,
@@ -90,7 +110,10 @@ fn check_items(file: &SourceFile, items: &[Node], start: usize, end: usize, whit
 fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Result<(), String> {
     let src = &file.source;
     let mut pos = d.span.start as usize;
-    let mut parts: Vec<nginx_wslint_parser::Span> = std::iter::once(&d.name).chain(&d.args).map(|w| w.span).collect();
+    let mut parts: Vec<nginx_wslint_parser::Span> = std::iter::once(&d.name)
+        .chain(&d.args)
+        .map(|w| w.span)
+        .collect();
     parts.extend(d.comments.iter().map(|c| c.span));
     parts.sort();
     if parts[0].start != d.span.start {
@@ -102,11 +125,17 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
             return Err(format!("empty unquoted word at {}", w.span.start));
         }
         if w.is_quoted() && text.first() != text.last() {
-            return Err(format!("quoted word {:?} does not start and end with its quote", String::from_utf8_lossy(text)));
+            return Err(format!(
+                "quoted word {:?} does not start and end with its quote",
+                String::from_utf8_lossy(text)
+            ));
         }
         let line = file.line_col(w.span.start).line;
         if line != w.line {
-            return Err(format!("word at {} claims line {} but is on line {line}", w.span.start, w.line));
+            return Err(format!(
+                "word at {} claims line {} but is on line {line}",
+                w.span.start, w.line
+            ));
         }
     }
     for p in &parts {
@@ -122,28 +151,47 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
     match &d.block {
         None => {
             let rest = &src[pos..end];
-            let ok = if d.terminated { rest.last() == Some(&b';') && rest[..rest.len() - 1].iter().all(|&b| is_space(b)) } else { rest.iter().all(|&b| is_space(b)) };
+            let ok = if d.terminated {
+                rest.last() == Some(&b';') && rest[..rest.len() - 1].iter().all(|&b| is_space(b))
+            } else {
+                rest.iter().all(|&b| is_space(b))
+            };
             if !ok {
-                return Err(format!("directive tail {:?} is not a terminator", String::from_utf8_lossy(rest)));
+                return Err(format!(
+                    "directive tail {:?} is not a terminator",
+                    String::from_utf8_lossy(rest)
+                ));
             }
         }
         Some(b) => {
             if src.get(b.open.start as usize) != Some(&b'{') || (b.open.start as usize) < pos {
-                return Err(format!("block open at {} is not a brace after the words", b.open.start));
+                return Err(format!(
+                    "block open at {} is not a brace after the words",
+                    b.open.start
+                ));
             }
             if !src[pos..b.open.start as usize].iter().all(|&b| is_space(b)) {
                 return Err("non-whitespace before block brace".into());
             }
             if let Some(c) = b.close {
                 if src.get(c.start as usize) != Some(&b'}') || c.end as usize != end {
-                    return Err(format!("block close at {} is not the directive's last brace", c.start));
+                    return Err(format!(
+                        "block close at {} is not the directive's last brace",
+                        c.start
+                    ));
                 }
             }
             if b.body.start != b.open.end {
                 return Err("block body does not start after the brace".into());
             }
             let gaps = b.kind != nginx_wslint_parser::BlockKind::Lua && file.errors.is_empty();
-            check_items(file, &b.items, b.body.start as usize, b.body.end as usize, gaps)?;
+            check_items(
+                file,
+                &b.items,
+                b.body.start as usize,
+                b.body.end as usize,
+                gaps,
+            )?;
         }
     }
     Ok(())
@@ -164,7 +212,10 @@ pub fn corpus_dir() -> Option<std::path::PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("notice: corpus not found at {}; corpus tests skipped (set NGINX_WSLINT_CORPUS)", dir.display());
+        eprintln!(
+            "notice: corpus not found at {}; corpus tests skipped (set NGINX_WSLINT_CORPUS)",
+            dir.display()
+        );
         None
     }
 }
@@ -184,7 +235,9 @@ pub fn corpus_and_fixture_files() -> Vec<std::path::PathBuf> {
     }
     let mut stack = vec![workspace_root().join("fixtures")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
@@ -203,3 +256,5 @@ pub fn corpus_and_fixture_files() -> Vec<std::path::PathBuf> {
 pub fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
 }
+
+pub mod nginx;
