@@ -29,7 +29,7 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
             Node::Directive(d) => {
                 out.push_str(&format!("{indent}{}:", d.line()));
                 for w in std::iter::once(&d.name).chain(&d.args) {
-                    out.push_str(&format!(" ⟨{}⟩", file.value(w)));
+                    out.push_str(&format!(" ⟨{}⟩", show(file.value(w))));
                 }
                 if !d.terminated {
                     out.push_str(" (unterminated)");
@@ -51,6 +51,24 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
             }
         }
     }
+}
+
+/// Shows backslashes doubled and invisible characters as escapes: `\t`,
+/// `\r`, `\n`, `\u{a0}`...
+pub fn show(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '\\' => "\\\\".to_string(),
+            '\t' => "\\t".to_string(),
+            '\r' => "\\r".to_string(),
+            '\n' => "\\n".to_string(),
+            c if c.is_control() || c == '\u{a0}' || c == '\u{feff}' => {
+                c.escape_unicode().to_string()
+            }
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// Checks the span invariants of a parsed file: every span slices to the
