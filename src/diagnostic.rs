@@ -8,7 +8,6 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    Info,
     Warning,
     Error,
 }
@@ -45,6 +44,8 @@ pub struct Diagnostic {
     pub code: Code,
     pub message: String,
     pub help: Option<String>,
+    /// A second place worth showing, with its label.
+    pub related: Option<(Span, String)>,
     pub file: FileId,
     pub span: Span,
     pub start: LineCol,
@@ -64,6 +65,7 @@ impl Diagnostic {
             code,
             message,
             help: None,
+            related: None,
             file,
             span,
             start: source.line_col(span.start),
@@ -83,14 +85,16 @@ impl Diagnostic {
     pub fn from_syntax_error(config: &ConfigSet, file: FileId, error: &SyntaxError) -> Diagnostic {
         // The span starts where nginx reports the error (the offending byte,
         // or the start of a "too long" word), so its line is nginx's line.
-        Diagnostic::new(
+        let mut d = Diagnostic::new(
             config,
             SYNTAX_ERROR,
             file,
             error.span,
             error.message.clone(),
         )
-        .with_help(syntax_help(&error.message))
+        .with_help(syntax_help(&error.message));
+        d.related = error.related.map(|(span, label)| (span, label.to_string()));
+        d
     }
 
     pub fn from_load(config: &ConfigSet, load: &LoadDiagnostic) -> Diagnostic {

@@ -70,7 +70,6 @@ impl miette::Diagnostic for Report<'_> {
         Some(match self.diagnostic.code.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
-            Severity::Info => miette::Severity::Advice,
         })
     }
 
@@ -90,9 +89,24 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.diagnostic.span;
-        let label = LabeledSpan::new_primary_with_span(Some("here".to_string()), span.range());
-        Some(Box::new(std::iter::once(label)))
+        let d = self.diagnostic;
+        let at_eof = d.span.is_empty() && d.span.end as usize >= self.source.bytes.len();
+        let mut labels = Vec::new();
+        // An empty span at the end of the file cannot be drawn; the related
+        // place (the unclosed block) says more anyway.
+        if !(at_eof && d.related.is_some()) {
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some("here".to_string()),
+                d.span.range(),
+            ));
+        }
+        if let Some((span, label)) = &d.related {
+            labels.push(LabeledSpan::new_with_span(
+                Some(label.clone()),
+                span.range(),
+            ));
+        }
+        Some(Box::new(labels.into_iter()))
     }
 }
 
@@ -112,12 +126,7 @@ pub fn print(
         let report = Report {
             diagnostic: d,
             source: NamedBytes {
-                name: format!(
-                    "{}:{}:{}",
-                    display_path(config, d),
-                    d.start.line,
-                    d.start.column
-                ),
+                name: display_path(config, d),
                 bytes: &config.file(d.file).source,
             },
         };
@@ -126,6 +135,7 @@ pub fn print(
             .render_report(&mut rendered, &report)
             .map_err(|e| io::Error::new(io::ErrorKind::Other, e.to_string()))?;
         out.write_all(rendered.as_bytes())?;
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -10,4 +10,8 @@ pub struct SyntaxError {
     pub message: String,
     pub span: Span,
     pub line: u32,
+    /// What the error is about when that is elsewhere, with a label: the
+    /// `{` of a block the file ends in, the quote that is never closed, the
+    /// statement the file cuts off.
+    pub related: Option<(Span, &'static str)>,
 }

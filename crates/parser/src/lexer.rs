@@ -175,6 +175,16 @@ impl<'a> Lexer<'a> {
     }
 
     pub(crate) fn error(&mut self, message: String, span: Span, line: u32) {
+        self.error_about(message, span, line, None);
+    }
+
+    pub(crate) fn error_about(
+        &mut self,
+        message: String,
+        span: Span,
+        line: u32,
+        related: Option<(Span, &'static str)>,
+    ) {
         // One error per offset: recovery may look at the same byte twice.
         if self
             .errors
@@ -187,6 +197,7 @@ impl<'a> Lexer<'a> {
             message,
             span,
             line,
+            related,
         });
     }
 

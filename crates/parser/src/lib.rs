@@ -80,6 +80,7 @@ impl SourceFile {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
                 span: Span::empty(0),
                 line: 1,
+                related: None,
             };
             (Vec::new(), vec![error])
         } else {

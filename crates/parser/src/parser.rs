@@ -129,10 +129,24 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                 let eof = src.len();
                 if end == End::EofPending {
                     let line = lexer.line();
-                    lexer.error(
+                    let statement = match words.last() {
+                        // The recovery keeps an unclosed quoted word unquoted.
+                        Some(w)
+                            if !w.is_quoted()
+                                && matches!(src[w.span.start as usize], b'"' | b'\'') =>
+                        {
+                            let quote = w.span.start as usize;
+                            Some((Span::new(quote, quote + 1), "this quote is never closed"))
+                        }
+                        _ => words
+                            .first()
+                            .map(|w| (w.span, "this statement is never terminated")),
+                    };
+                    lexer.error_about(
                         "unexpected end of file, expecting \";\" or \"}\"".into(),
                         Span::empty(eof),
                         line,
+                        statement,
                     );
                     let cut_end = last_word_end(&words);
                     let cut = simple_directive(&mut words, inner_comments, cut_end, false);
@@ -143,10 +157,14 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                         .extend(cut.map(Node::Directive));
                 } else if stack.len() > 1 {
                     let line = lexer.line();
-                    lexer.error(
+                    let open = stack
+                        .last()
+                        .map(|f| (Span::new(f.open, f.open + 1), "this block is never closed"));
+                    lexer.error_about(
                         "unexpected end of file, expecting \"}\"".into(),
                         Span::empty(eof),
                         line,
+                        open,
                     );
                 }
                 while stack.len() > 1 {
@@ -254,10 +272,11 @@ fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) ->
         None => {
             lexer.skip_to(src.len());
             let line = lexer.line();
-            lexer.error(
+            lexer.error_about(
                 "unexpected end of file, expecting \"}\"".into(),
                 Span::empty(src.len()),
                 line,
+                Some((Span::new(open, open + 1), "this block is never closed")),
             );
             (None, src.len())
         }
