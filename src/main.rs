@@ -49,7 +49,6 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         Some(c) => Some(c.parse::<Context>()?),
         None => None,
     };
-    let _ = cli_context; // used by the semantic model
     let options = LoadOptions {
         prefix: args.prefix.clone(),
         follow_includes: !args.no_follow_includes,
@@ -92,9 +91,11 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     }
 
     let mut diagnostics = diagnostic::load_diagnostics(&config);
+    // Each entry's context (the rules read their fragments in it); a bad
+    // `# nginx-wslint: context=` comment is reported on its file.
     for entry in &config.entries {
         let file = config.file(entry.file);
-        if let Some(Err(message)) = context::declared_context(file) {
+        if let Err(message) = context::resolve_context(file, cli_context) {
             let span = nginx_wslint_parser::Span::empty(0);
             diagnostics.push(Diagnostic::new(
                 &config,

@@ -133,7 +133,7 @@ pub fn print(
         let mut rendered = String::new();
         handler
             .render_report(&mut rendered, &report)
-            .map_err(|e| io::Error::new(io::ErrorKind::Other, e.to_string()))?;
+            .map_err(|e| io::Error::other(e.to_string()))?;
         out.write_all(rendered.as_bytes())?;
         writeln!(out)?;
     }

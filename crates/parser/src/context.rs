@@ -201,6 +201,16 @@ pub fn infer_context(file: &SourceFile) -> Context {
     best.unwrap_or(Context::Main)
 }
 
+/// The context an entry file is read in: its own `# nginx-wslint:
+/// context=` comment first (the most specific), then `--context`, then
+/// inference. An unknown name in the comment is an error.
+pub fn resolve_context(file: &SourceFile, cli: Option<Context>) -> Result<Context, String> {
+    match declared_context(file) {
+        Some(declared) => declared,
+        None => Ok(cli.unwrap_or_else(|| infer_context(file))),
+    }
+}
+
 fn outermost(a: Context, b: Context) -> Context {
     let rank = |c: Context| match c {
         Context::Main => 0,
@@ -249,5 +259,23 @@ mod tests {
         assert!(matches!(declared_context(&file), Some(Err(_))));
         let file = SourceFile::parse("t.conf", b"# just a comment\n".to_vec());
         assert_eq!(declared_context(&file), None);
+    }
+
+    #[test]
+    fn the_file_comment_beats_the_option_which_beats_inference() {
+        let commented = SourceFile::parse(
+            "t.conf",
+            b"# nginx-wslint: context=http\nlocation / {}".to_vec(),
+        );
+        let plain = SourceFile::parse("t.conf", b"location / {}".to_vec());
+        assert_eq!(
+            resolve_context(&commented, Some(Context::Main)),
+            Ok(Context::Http)
+        );
+        assert_eq!(
+            resolve_context(&plain, Some(Context::Location)),
+            Ok(Context::Location)
+        );
+        assert_eq!(resolve_context(&plain, None), Ok(Context::Server));
     }
 }

@@ -78,11 +78,14 @@ pub struct ConfigSet {
     by_path: HashMap<(PathBuf, ParseMode), FileId>,
     /// (prefix, file) → for each `include` directive of the file, in file
     /// order: its start offset and the files it pulled in.
-    includes: HashMap<(PrefixId, FileId), Vec<(u32, Vec<FileId>)>>,
+    includes: HashMap<(PrefixId, FileId), Vec<IncludeEdges>>,
     /// Files whose includes are resolved for a prefix.
     resolved: std::collections::HashSet<(PrefixId, FileId)>,
     options: LoadOptions,
 }
+
+/// The start offset of an `include` directive and the files it pulled in.
+type IncludeEdges = (u32, Vec<FileId>);
 
 /// An `include` directive found in a file.
 struct IncludeSite {
@@ -226,7 +229,7 @@ impl ConfigSet {
             return Ok(id);
         }
         if canonical.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::Other, "21: Is a directory"));
+            return Err(io::Error::other("21: Is a directory"));
         }
         let source = std::fs::read(&canonical)?;
         let id = FileId(self.files.len() as u32);

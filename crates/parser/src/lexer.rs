@@ -30,7 +30,7 @@ pub(crate) enum End {
     /// `{` at this offset.
     BlockStart(usize),
     /// `}` at this offset.
-    BlockEnd(usize),
+    BlockClose(usize),
     /// End of file with no words pending.
     Eof,
     /// End of file in the middle of a statement.
@@ -321,7 +321,7 @@ impl<'a> Lexer<'a> {
                     if !words.is_empty() {
                         self.error("unexpected \"}\"".into(), Span::new(at, at + 1), self.line);
                     }
-                    return End::BlockEnd(at);
+                    return End::BlockClose(at);
                 }
                 b'#' => {
                     self.read_comment(at, !words.is_empty(), comments);

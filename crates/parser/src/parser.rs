@@ -108,7 +108,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                     items: Vec::new(),
                 });
             }
-            End::BlockEnd(at) => {
+            End::BlockClose(at) => {
                 // `return 200 x }`: the directive is cut off by the brace.
                 let had_words = !words.is_empty();
                 let cut_end = last_word_end(&words);
@@ -308,7 +308,7 @@ fn skip_block(lexer: &mut Lexer) {
         comments.clear();
         match lexer.read_statement(&mut words, &mut comments) {
             End::BlockStart(_) => depth += 1,
-            End::BlockEnd(_) => depth -= 1,
+            End::BlockClose(_) => depth -= 1,
             End::Semicolon(_) => {}
             End::Eof | End::EofPending => return,
         }

@@ -282,11 +282,11 @@ fn visit(config: &ConfigSet, entry: Entry, file_id: FileId) -> Option<OurFirst> 
             });
         }
         let d = include.expect("an include");
-        for load in config
+        let load = config
             .diagnostics
             .iter()
-            .filter(|l| l.file == file_id && l.span == d.span)
-        {
+            .find(|l| l.file == file_id && l.span == d.span);
+        if let Some(load) = load {
             return Some(match load.kind {
                 LoadDiagnosticKind::IncludeNotFound => OurFirst::IncludeNotFound {
                     file: file.path.clone(),
