@@ -156,10 +156,13 @@ pub fn declared_context(file: &SourceFile) -> Option<Result<Context, String>> {
 /// which nginx allows only in a location. A file with none of these is read
 /// as main, as nginx reads a file given with `-c`.
 pub fn infer_context(file: &SourceFile) -> Context {
-    let mut best = None::<Context>;
+    // The outermost context any top-level directive needs wins; a
+    // location-only directive beats the `proxy_*` hint, which is also valid
+    // in a location.
+    let mut needs = [false; 4]; // main, http, server, location
+    let mut proxy_hint = false;
     for directive in file.items.iter().filter_map(Node::as_directive) {
-        let name = file.name(directive);
-        let guess = match name {
+        let level = match file.name(directive) {
             "http"
             | "events"
             | "stream"
@@ -172,7 +175,7 @@ pub fn infer_context(file: &SourceFile) -> Context {
             | "daemon"
             | "master_process"
             | "worker_cpu_affinity"
-            | "env" => Context::Main,
+            | "env" => 0,
             "server"
             | "upstream"
             | "map"
@@ -183,22 +186,29 @@ pub fn infer_context(file: &SourceFile) -> Context {
             | "limit_conn_zone"
             | "proxy_cache_path"
             | "variables_hash_max_size"
-            | "server_names_hash_bucket_size" => Context::Http,
-            "location" | "listen" | "server_name" => Context::Server,
+            | "server_names_hash_bucket_size" => 1,
+            "location" | "listen" | "server_name" => 2,
             "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
-            | "memcached_pass" | "limit_except" => Context::Location,
-            n if n.starts_with("proxy_") => Context::Server,
+            | "memcached_pass" | "limit_except" => 3,
+            n if n.starts_with("proxy_") => {
+                proxy_hint = true;
+                continue;
+            }
             _ => continue,
         };
-        best = Some(match best {
-            None => guess,
-            Some(current) => outermost(current, guess),
-        });
-        if best == Some(Context::Main) {
-            break;
-        }
+        needs[level] = true;
     }
-    best.unwrap_or(Context::Main)
+    const LEVELS: [Context; 4] = [
+        Context::Main,
+        Context::Http,
+        Context::Server,
+        Context::Location,
+    ];
+    match needs.iter().position(|&n| n) {
+        Some(level) => LEVELS[level],
+        None if proxy_hint => Context::Server,
+        None => Context::Main,
+    }
 }
 
 /// The context an entry file is read in: its own `# nginx-wslint:
@@ -208,20 +218,6 @@ pub fn resolve_context(file: &SourceFile, cli: Option<Context>) -> Result<Contex
     match declared_context(file) {
         Some(declared) => declared,
         None => Ok(cli.unwrap_or_else(|| infer_context(file))),
-    }
-}
-
-fn outermost(a: Context, b: Context) -> Context {
-    let rank = |c: Context| match c {
-        Context::Main => 0,
-        Context::Http => 1,
-        Context::Server => 2,
-        _ => 3,
-    };
-    if rank(a) <= rank(b) {
-        a
-    } else {
-        b
     }
 }
 
