@@ -148,7 +148,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
                 String::from_utf8_lossy(text)
             ));
         }
-        let line = file.line_col(w.span.start).line;
+        let line = file.line_index().line(w.span.start);
         if line != w.line {
             return Err(format!(
                 "word at {} claims line {} but is on line {line}",
