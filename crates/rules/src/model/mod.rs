@@ -1,0 +1,208 @@
+//! The configuration as nginx assembles it: one tree of blocks in which
+//! `include`d files are expanded where they are included, so a file
+//! included from several places appears in each.
+
+use nginx_wslint_parser::{
+    BlockKind, ConfigSet, Context, Directive, Entry, FileId, Node, SourceFile, Span,
+};
+
+/// Index of a block in [`Model::blocks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+/// A directive and the file it was read from.
+#[derive(Debug, Clone, Copy)]
+pub struct DirRef<'a> {
+    pub file: FileId,
+    pub directive: &'a Directive,
+}
+
+impl DirRef<'_> {
+    pub fn span(&self) -> Span {
+        self.directive.span
+    }
+}
+
+/// One element of a block, in nginx's reading order.
+#[derive(Debug, Clone, Copy)]
+pub enum Item<'a> {
+    Directive(DirRef<'a>),
+    Block(BlockId),
+}
+
+#[derive(Debug)]
+pub struct BlockData<'a> {
+    pub context: Context,
+    /// The directive that opens the block (`None` for the top level).
+    pub header: Option<DirRef<'a>>,
+    pub parent: Option<BlockId>,
+    pub items: Vec<Item<'a>>,
+}
+
+/// Limits the expansion of include trees (a file included twice by a file
+/// included twice ... grows exponentially).
+const MAX_ITEMS: usize = 5_000_000;
+
+/// A configuration assembled from one entry file.
+pub struct Model<'a> {
+    pub config: &'a ConfigSet,
+    pub entry: Entry,
+    pub blocks: Vec<BlockData<'a>>,
+    /// True when include expansion stopped at [`MAX_ITEMS`].
+    pub truncated: bool,
+}
+
+impl<'a> Model<'a> {
+    pub const ROOT: BlockId = BlockId(0);
+
+    /// Assembles the tree for `entry`, read in `context` (main for a full
+    /// `nginx.conf`, http for a `conf.d/` fragment, ...).
+    pub fn build(config: &'a ConfigSet, entry: Entry, context: Context) -> Model<'a> {
+        let mut model = Model {
+            config,
+            entry,
+            blocks: vec![BlockData {
+                context,
+                header: None,
+                parent: None,
+                items: Vec::new(),
+            }],
+            truncated: false,
+        };
+        let mut count = 0usize;
+        // Explicit stack of (block being filled, remaining nodes of a file).
+        let mut stack: Vec<(BlockId, FileId, std::slice::Iter<'a, Node>, usize)> = vec![(
+            Model::ROOT,
+            entry.file,
+            config.file(entry.file).items.iter(),
+            0,
+        )];
+        while let Some((block, file, iter, include_depth)) = stack.last_mut() {
+            let (block, file, include_depth) = (*block, *file, *include_depth);
+            let Some(node) = iter.next() else {
+                stack.pop();
+                continue;
+            };
+            let Node::Directive(d) = node else { continue };
+            count += 1;
+            if count > MAX_ITEMS {
+                model.truncated = true;
+                break;
+            }
+            let source = config.file(file);
+            let name = source.name(d);
+            let dir = DirRef { file, directive: d };
+            if name == "include" && d.block.is_none() {
+                model.blocks[block.0 as usize]
+                    .items
+                    .push(Item::Directive(dir));
+                let targets = config.included(entry.prefix, file, d.span.start);
+                // Push in reverse so the first included file is read first.
+                for &target in targets.iter().rev() {
+                    stack.push((
+                        block,
+                        target,
+                        config.file(target).items.iter(),
+                        include_depth + 1,
+                    ));
+                }
+                continue;
+            }
+            match &d.block {
+                Some(b) if b.kind != BlockKind::Lua => {
+                    let parent_context = model.blocks[block.0 as usize].context;
+                    let id = BlockId(model.blocks.len() as u32);
+                    model.blocks.push(BlockData {
+                        context: parent_context.child(name),
+                        header: Some(dir),
+                        parent: Some(block),
+                        items: Vec::new(),
+                    });
+                    model.blocks[block.0 as usize].items.push(Item::Block(id));
+                    stack.push((id, file, b.items.iter(), include_depth));
+                }
+                _ => model.blocks[block.0 as usize]
+                    .items
+                    .push(Item::Directive(dir)),
+            }
+        }
+        model
+    }
+
+    pub fn block(&self, id: BlockId) -> &BlockData<'a> {
+        &self.blocks[id.0 as usize]
+    }
+
+    pub fn file(&self, id: FileId) -> &'a SourceFile {
+        self.config.file(id)
+    }
+
+    /// The name of a directive.
+    pub fn name(&self, d: DirRef<'a>) -> &'a str {
+        self.config.file(d.file).name(d.directive)
+    }
+
+    /// The value of a directive's `i`-th argument.
+    pub fn arg(&self, d: DirRef<'a>, i: usize) -> Option<&'a str> {
+        let file = self.config.file(d.file);
+        d.directive.args.get(i).map(|w| file.value(w))
+    }
+
+    /// All argument values of a directive.
+    pub fn args(&self, d: DirRef<'a>) -> Vec<&'a str> {
+        let file = self.config.file(d.file);
+        d.directive.args.iter().map(|w| file.value(w)).collect()
+    }
+
+    /// The directives directly in a block (includes expanded), in order.
+    pub fn directives(&self, block: BlockId) -> impl Iterator<Item = DirRef<'a>> + '_ {
+        self.block(block)
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Directive(d) => Some(*d),
+                Item::Block(_) => None,
+            })
+    }
+
+    /// The directives named `name` directly in a block.
+    pub fn directives_named<'m>(
+        &'m self,
+        block: BlockId,
+        name: &'m str,
+    ) -> impl Iterator<Item = DirRef<'a>> + 'm {
+        self.directives(block)
+            .filter(move |d| self.name(*d) == name)
+    }
+
+    /// The child blocks of a block, in order.
+    pub fn children(&self, block: BlockId) -> impl Iterator<Item = BlockId> + '_ {
+        self.block(block)
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Block(b) => Some(*b),
+                Item::Directive(_) => None,
+            })
+    }
+
+    /// Every block, depth first in file order, with the root first.
+    pub fn all_blocks(&self) -> impl Iterator<Item = BlockId> + '_ {
+        (0..self.blocks.len() as u32).map(BlockId)
+    }
+
+    /// The block and its ancestors, innermost first.
+    pub fn ancestry(&self, block: BlockId) -> impl Iterator<Item = BlockId> + '_ {
+        std::iter::successors(Some(block), move |b| self.block(*b).parent)
+    }
+
+    /// The name of the directive that opens a block (`""` for the root).
+    pub fn block_name(&self, block: BlockId) -> &'a str {
+        self.block(block).header.map_or("", |h| self.name(h))
+    }
+
+    /// 1-based line of a directive.
+    pub fn line(&self, d: DirRef<'a>) -> u32 {
+        d.directive.line()
+    }
+}

@@ -1,0 +1,317 @@
+//! Location selection, as `ngx_http_core_find_location` and
+//! `ngx_http_core_find_static_location` do it (src/http/ngx_http_core_module.c):
+//!
+//! 1. Among the exact (`=`) and prefix locations of a level, a location
+//!    named exactly as the URI wins: the exact one returns at once (no
+//!    regexes), a prefix one is taken as the match. Otherwise, if a location
+//!    named URI + `/` proxies (`auto_redirect`), nginx answers with a 301 to
+//!    it, without regexes. Otherwise the longest prefix (plain or `^~`)
+//!    matches.
+//! 2. If that prefix has nested locations, the lookup recurses into them
+//!    first; an exact match, a redirect, or a matching nested regex there ends
+//!    the search.
+//! 3. Unless the prefix found *at this level* has `^~`, this level's regexes
+//!    are tried in file order; the first that matches wins (and its own
+//!    nested locations are searched).
+//! 4. Otherwise the deepest prefix found is used; with none, the server level
+//!    handles the request.
+//!
+//! Prefix comparison is case-sensitive (Linux). Named locations are never
+//! selected by URI.
+
+use std::collections::HashMap;
+
+use crate::model::{BlockId, Model};
+use crate::routing::regex::{CannotEvaluate, NginxRegex};
+
+/// How a location matches (`location [=|^~|~|~*] path` or `location @name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Modifier {
+    Prefix,
+    Exact,
+    NoRegex,
+    Regex,
+    RegexCaseless,
+    Named,
+}
+
+impl Modifier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modifier::Prefix => "",
+            Modifier::Exact => "=",
+            Modifier::NoRegex => "^~",
+            Modifier::Regex => "~",
+            Modifier::RegexCaseless => "~*",
+            Modifier::Named => "@",
+        }
+    }
+
+    pub fn is_regex(self) -> bool {
+        matches!(self, Modifier::Regex | Modifier::RegexCaseless)
+    }
+}
+
+/// A `location` block's modifier and path, from its arguments as
+/// `ngx_http_core_location` reads them (the modifier may be glued to the
+/// path: `=/x`, `^~/x`, `~^/x`, `~*\.png$`). `None` for an invalid form.
+pub fn parse_location_args(args: &[&str]) -> Option<(Modifier, String)> {
+    match args {
+        [modifier, path] => {
+            let m = match *modifier {
+                "=" => Modifier::Exact,
+                "^~" => Modifier::NoRegex,
+                "~" => Modifier::Regex,
+                "~*" => Modifier::RegexCaseless,
+                _ => return None,
+            };
+            Some((m, path.to_string()))
+        }
+        [path] => {
+            let (m, rest) = if let Some(rest) = path.strip_prefix('=') {
+                (Modifier::Exact, rest)
+            } else if let Some(rest) = path.strip_prefix("~*") {
+                (Modifier::RegexCaseless, rest)
+            } else if let Some(rest) = path.strip_prefix('~') {
+                (Modifier::Regex, rest)
+            } else if let Some(rest) = path.strip_prefix("^~") {
+                (Modifier::NoRegex, rest)
+            } else if path.starts_with('@') {
+                (Modifier::Named, *path)
+            } else {
+                (Modifier::Prefix, *path)
+            };
+            Some((m, rest.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Directives that make a prefix location ending in `/` redirect the
+/// slash-less URI (`clcf->auto_redirect`).
+const AUTO_REDIRECT_PASSES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "memcached_pass",
+    "grpc_pass",
+];
+
+#[derive(Debug)]
+pub struct Location {
+    pub block: BlockId,
+    pub modifier: Modifier,
+    pub path: String,
+    pub regex: Option<NginxRegex>,
+    pub auto_redirect: bool,
+    pub children: Level,
+}
+
+/// The locations directly inside a server or location.
+#[derive(Debug, Default)]
+pub struct Level {
+    pub locations: Vec<Location>,
+    /// Exact and prefix locations by name: (exact, inclusive).
+    statics: HashMap<Vec<u8>, (Option<usize>, Option<usize>)>,
+    /// Regex locations in file order.
+    regexes: Vec<usize>,
+}
+
+/// What the search found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// This location handles the request.
+    Location(BlockId),
+    /// nginx answers 301 with the URI plus `/`, from this location.
+    Redirect(BlockId),
+    /// No location matches: the server level handles the request.
+    ServerLevel,
+}
+
+/// The internal result of one level, like nginx's NGX_OK (final), NGX_DONE
+/// (redirect), NGX_AGAIN (a prefix, regexes may still win) and
+/// NGX_DECLINED.
+enum Step {
+    Final(BlockId),
+    Redirect(BlockId),
+    Prefix(BlockId),
+    Declined,
+}
+
+/// The static lookup of one level, by index into its locations.
+enum Static {
+    Exact(usize),
+    Redirect(usize),
+    Prefix(usize),
+    None,
+}
+
+impl Level {
+    /// The location levels of a server (or location) block.
+    pub fn build(model: &Model, parent: BlockId) -> Level {
+        let mut level = Level::default();
+        for child in model.children(parent) {
+            if model.block_name(child) != "location" {
+                continue;
+            }
+            let header = model.block(child).header.expect("a location has a header");
+            let args = model.args(header);
+            let Some((modifier, path)) = parse_location_args(&args) else {
+                continue;
+            };
+            let regex = modifier
+                .is_regex()
+                .then(|| NginxRegex::new(&path, modifier == Modifier::RegexCaseless));
+            let auto_redirect = path.ends_with('/')
+                && model
+                    .directives(child)
+                    .any(|d| AUTO_REDIRECT_PASSES.contains(&model.name(d)));
+            let index = level.locations.len();
+            match modifier {
+                Modifier::Exact => {
+                    let entry = level.statics.entry(path.as_bytes().to_vec()).or_default();
+                    entry.0.get_or_insert(index);
+                }
+                Modifier::Prefix | Modifier::NoRegex => {
+                    let entry = level.statics.entry(path.as_bytes().to_vec()).or_default();
+                    entry.1.get_or_insert(index);
+                }
+                Modifier::Regex | Modifier::RegexCaseless => level.regexes.push(index),
+                Modifier::Named => {}
+            }
+            let children = Level::build(model, child);
+            level.locations.push(Location {
+                block: child,
+                modifier,
+                path,
+                regex,
+                auto_redirect,
+                children,
+            });
+        }
+        level
+    }
+
+    /// Finds the location for a normalised URI.
+    pub fn find(&self, uri: &[u8]) -> Result<Found, CannotEvaluate> {
+        Ok(match self.find_step(uri)? {
+            Step::Final(b) | Step::Prefix(b) => Found::Location(b),
+            Step::Redirect(b) => Found::Redirect(b),
+            Step::Declined => Found::ServerLevel,
+        })
+    }
+
+    fn find_step(&self, uri: &[u8]) -> Result<Step, CannotEvaluate> {
+        let mut result = Step::Declined;
+        let mut noregex = false;
+        match self.find_static(uri) {
+            Static::Exact(i) => return Ok(Step::Final(self.locations[i].block)),
+            Static::Redirect(i) => return Ok(Step::Redirect(self.locations[i].block)),
+            Static::Prefix(i) => {
+                let location = &self.locations[i];
+                // `^~` stops the regexes of this level only.
+                noregex = location.modifier == Modifier::NoRegex;
+                result = match location.children.find_step(uri)? {
+                    done @ (Step::Final(_) | Step::Redirect(_)) => return Ok(done),
+                    Step::Prefix(inner) => Step::Prefix(inner),
+                    Step::Declined => Step::Prefix(location.block),
+                };
+            }
+            Static::None => {}
+        }
+        if !noregex {
+            for &i in &self.regexes {
+                let location = &self.locations[i];
+                let regex = location
+                    .regex
+                    .as_ref()
+                    .expect("regex locations have a regex");
+                if regex.is_match(uri)? {
+                    return Ok(match location.children.find_step(uri)? {
+                        Step::Final(b) | Step::Prefix(b) => Step::Final(b),
+                        Step::Redirect(b) => Step::Redirect(b),
+                        Step::Declined => Step::Final(location.block),
+                    });
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    fn find_static(&self, uri: &[u8]) -> Static {
+        if let Some(&(exact, inclusive)) = self.statics.get(uri) {
+            if let Some(i) = exact {
+                return Static::Exact(i);
+            }
+            if let Some(i) = inclusive {
+                return Static::Prefix(i);
+            }
+        }
+        let mut with_slash = uri.to_vec();
+        with_slash.push(b'/');
+        if let Some(&(exact, inclusive)) = self.statics.get(&with_slash) {
+            // The tree node redirects if either location proxies; the
+            // redirect comes from the exact one when there is one.
+            let redirects = |i: Option<usize>| i.is_some_and(|i| self.locations[i].auto_redirect);
+            if redirects(exact) || redirects(inclusive) {
+                if let Some(i) = exact.or(inclusive) {
+                    return Static::Redirect(i);
+                }
+            }
+        }
+        for len in (0..uri.len()).rev() {
+            if let Some(&(_, Some(i))) = self.statics.get(&uri[..len]) {
+                return Static::Prefix(i);
+            }
+        }
+        Static::None
+    }
+
+    /// Every location of this level and below, depth first.
+    pub fn all(&self) -> Vec<&Location> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Level> = vec![self];
+        while let Some(level) = stack.pop() {
+            for location in level.locations.iter().rev() {
+                stack.push(&location.children);
+            }
+            out.extend(level.locations.iter());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_arguments_like_nginx() {
+        assert_eq!(
+            parse_location_args(&["=", "/x"]),
+            Some((Modifier::Exact, "/x".into()))
+        );
+        assert_eq!(
+            parse_location_args(&["=/x"]),
+            Some((Modifier::Exact, "/x".into()))
+        );
+        assert_eq!(
+            parse_location_args(&["~*\\.png$"]),
+            Some((Modifier::RegexCaseless, "\\.png$".into()))
+        );
+        assert_eq!(
+            parse_location_args(&["~^/x"]),
+            Some((Modifier::Regex, "^/x".into()))
+        );
+        assert_eq!(
+            parse_location_args(&["^~/x"]),
+            Some((Modifier::NoRegex, "/x".into()))
+        );
+        assert_eq!(
+            parse_location_args(&["@back"]),
+            Some((Modifier::Named, "@back".into()))
+        );
+        assert_eq!(parse_location_args(&["!", "/x"]), None);
+    }
+}

@@ -1,0 +1,7 @@
+//! Request routing as nginx does it: URI normalisation, server selection and
+//! location selection, and [`route`], which combines them.
+
+pub mod location;
+pub mod normalize;
+pub mod regex;
+pub mod server;
