@@ -17,7 +17,12 @@
 //!    handles the request.
 //!
 //! Prefix comparison is case-sensitive (Linux). Named locations are never
-//! selected by URI.
+//! selected by URI. Exact and prefix locations nested inside a *regex*
+//! location are never selected either: nginx builds static location trees
+//! only below exact and prefix locations (`ngx_http_init_static_location_trees`
+//! recurses over the queue after the regex locations were split off), so
+//! only nested regexes work there. Checked against nginx in
+//! `tests/routing_vs_nginx.rs`.
 
 use std::collections::HashMap;
 
@@ -150,6 +155,12 @@ enum Static {
 impl Level {
     /// The location levels of a server (or location) block.
     pub fn build(model: &Model, parent: BlockId) -> Level {
+        Level::build_in(model, parent, false)
+    }
+
+    /// `inside_regex`: the parent is a regex location, whose nested exact
+    /// and prefix locations nginx never consults.
+    fn build_in(model: &Model, parent: BlockId, inside_regex: bool) -> Level {
         let mut level = Level::default();
         for child in model.children(parent) {
             if model.block_name(child) != "location" {
@@ -169,6 +180,7 @@ impl Level {
                     .any(|d| AUTO_REDIRECT_PASSES.contains(&model.name(d)));
             let index = level.locations.len();
             match modifier {
+                Modifier::Exact | Modifier::Prefix | Modifier::NoRegex if inside_regex => {}
                 Modifier::Exact => {
                     let entry = level.statics.entry(path.as_bytes().to_vec()).or_default();
                     entry.0.get_or_insert(index);
@@ -180,7 +192,7 @@ impl Level {
                 Modifier::Regex | Modifier::RegexCaseless => level.regexes.push(index),
                 Modifier::Named => {}
             }
-            let children = Level::build(model, child);
+            let children = Level::build_in(model, child, modifier.is_regex());
             level.locations.push(Location {
                 block: child,
                 modifier,

@@ -4,4 +4,5 @@
 pub mod location;
 pub mod normalize;
 pub mod regex;
+pub mod router;
 pub mod server;

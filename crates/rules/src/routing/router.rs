@@ -1,10 +1,10 @@
 //! Routing requests through servers and locations.
 
-use crate::model::{BlockId, Model};
 use super::location::{Found, Level};
 use super::normalize::{self, Normalized};
 use super::regex::CannotEvaluate;
 use super::server::{self, Server};
+use crate::model::{BlockId, Model};
 
 /// Where a request ends up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,9 @@ pub enum RouteError {
 impl std::fmt::Display for RouteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RouteError::InvalidUri(why) => write!(f, "nginx rejects this URI with 400 Bad Request: {why}"),
+            RouteError::InvalidUri(why) => {
+                write!(f, "nginx rejects this URI with 400 Bad Request: {why}")
+            }
             RouteError::CannotEvaluate(c) => write!(
                 f,
                 "cannot evaluate regex \"{}\" the way PCRE does ({}); the answer would be a guess",
@@ -56,8 +58,14 @@ impl Router {
             .all_blocks()
             .filter(|&b| model.block(b).context == nginx_wslint_parser::Context::Server)
             .collect();
-        let servers: Vec<Server> = server_blocks.iter().map(|&b| Server::build(model, b)).collect();
-        let levels = server_blocks.iter().map(|&b| Level::build(model, b)).collect();
+        let servers: Vec<Server> = server_blocks
+            .iter()
+            .map(|&b| Server::build(model, b))
+            .collect();
+        let levels = server_blocks
+            .iter()
+            .map(|&b| Level::build(model, b))
+            .collect();
         Router { servers, levels }
     }
 
@@ -84,7 +92,10 @@ impl Router {
                 found: Found::ServerLevel,
             });
         };
-        let found = self.level(server.block).expect("every server has a level").find(&uri)?;
+        let found = self
+            .level(server.block)
+            .expect("every server has a level")
+            .find(&uri)?;
         Ok(Route {
             uri,
             server: Some(server.block),

@@ -128,13 +128,13 @@ fn name_match(server: &Server, host: &str) -> Result<Option<NameMatch>, CannotEv
             Some(NameMatch::Exact)
         } else if let Some(suffix) = name.strip_prefix('*') {
             (host.ends_with(suffix) && host.len() > suffix.len())
-                .then(|| NameMatch::LeadingWildcard(suffix.len()))
+                .then_some(NameMatch::LeadingWildcard(suffix.len()))
         } else if let Some(domain) = name.strip_prefix('.') {
             (host == domain || host.ends_with(name.as_str()))
-                .then(|| NameMatch::LeadingWildcard(name.len()))
+                .then_some(NameMatch::LeadingWildcard(name.len()))
         } else if let Some(prefix) = name.strip_suffix('*') {
             (host.starts_with(prefix) && host.len() > prefix.len())
-                .then(|| NameMatch::TrailingWildcard(prefix.len()))
+                .then_some(NameMatch::TrailingWildcard(prefix.len()))
         } else {
             None
         };
@@ -166,11 +166,8 @@ pub fn select<'s>(
             Some(NameMatch::Regex) => {
                 first_regex.get_or_insert(server);
             }
-            Some(m) => {
-                if best.is_none_or(|(b, _)| m > b) {
-                    best = Some((m, server));
-                }
-            }
+            Some(m) if best.is_none_or(|(b, _)| m > b) => best = Some((m, server)),
+            Some(_) => {}
             None => {}
         }
     }
