@@ -80,10 +80,33 @@ pub struct Block {
     pub items: Vec<Node>,
 }
 
+/// A directive's arguments: a range of the file's word list, read with
+/// [`crate::SourceFile::args`]. One list per file keeps parsing free of a
+/// memory allocation per directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WordRange {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl WordRange {
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub name: Word,
-    pub args: Vec<Word>,
+    pub args: WordRange,
     pub block: Option<Box<Block>>,
     /// From the first byte of the name to the `;` or `}` that ends the
     /// directive, inclusive.
@@ -92,7 +115,7 @@ pub struct Directive {
     /// of the file where `;` was expected).
     pub terminated: bool,
     /// Comments written between the name and the terminator.
-    pub comments: Vec<Comment>,
+    pub comments: Box<[Comment]>,
 }
 
 impl Directive {

@@ -371,7 +371,7 @@ fn include_sites(file: &SourceFile) -> Vec<IncludeSite> {
             sites.push(IncludeSite {
                 start: d.span.start,
                 span: d.span,
-                pattern: file.value(&d.args[0]).to_string(),
+                pattern: file.value(&file.args(d)[0]).to_string(),
                 mode,
             });
         }

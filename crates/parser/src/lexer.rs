@@ -57,15 +57,34 @@ pub(crate) struct Lexer<'a> {
     in_quote: Option<u8>,
     long_token_reported: bool,
     pub errors: Vec<SyntaxError>,
+    /// The whole source is valid UTF-8, so every word (cut at ASCII bytes) is.
+    src_is_utf8: bool,
 }
 
+/// Byte classes for the scanners: bit 1 = separates words (SP, HT, CR,
+/// LF), bit 2 = interrupts an unquoted word (a separator, `;`, `{`, `\\`,
+/// `$`). A table lookup keeps the per-byte test to one load.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = 3;
+    t[b'\t' as usize] = 3;
+    t[b'\r' as usize] = 3;
+    t[b'\n' as usize] = 3;
+    t[b';' as usize] = 2;
+    t[b'{' as usize] = 2;
+    t[b'\\' as usize] = 2;
+    t[b'$' as usize] = 2;
+    t
+};
+
+#[inline]
 fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+    CLASS[b as usize] & 1 != 0
 }
 
-/// Bytes that end the fast scan of an unquoted word.
-fn is_word_special(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b'\\' | b'$')
+#[inline]
+fn ends_word(b: u8) -> bool {
+    CLASS[b as usize] & 2 != 0
 }
 
 fn spaces(input: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -73,7 +92,7 @@ fn spaces(input: &[u8]) -> IResult<&[u8], &[u8]> {
 }
 
 fn word_run(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_till(is_word_special)(input)
+    take_till(ends_word)(input)
 }
 
 fn comment_run(input: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -86,8 +105,9 @@ fn quoted_run(quote: u8) -> impl Fn(&[u8]) -> IResult<&[u8], &[u8]> {
 
 /// Runs a nom scanner over `input`, returning the length it matched. The
 /// scanners above accept any input (possibly matching nothing).
+#[inline]
 fn run_len(parser: impl Fn(&[u8]) -> IResult<&[u8], &[u8]>, input: &[u8]) -> usize {
-    parser(input).map(|(_, matched)| matched.len()).unwrap_or(0)
+    parser(input).map_or(0, |(_, matched)| matched.len())
 }
 
 fn count_lf(bytes: &[u8]) -> u32 {
@@ -155,6 +175,7 @@ impl<'a> Lexer<'a> {
             in_quote: None,
             long_token_reported: false,
             errors: Vec::new(),
+            src_is_utf8: std::str::from_utf8(src).is_ok(),
         }
     }
 
@@ -203,10 +224,16 @@ impl<'a> Lexer<'a> {
 
     /// nginx refills its buffer when it has consumed it; a word that fills
     /// the whole buffer is "too long".
+    #[inline(always)]
     fn check_buffer(&mut self) {
-        if self.pos != self.buf_last || self.buf_last >= self.src.len() {
-            return;
+        if self.pos == self.buf_last && self.buf_last < self.src.len() {
+            self.refill_buffer();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill_buffer(&mut self) {
         let len = self.pos - self.tok_start;
         if len == CONF_BUFFER {
             if !self.long_token_reported {
@@ -501,6 +528,8 @@ impl<'a> Lexer<'a> {
         };
         let unescaped = if saw_backslash {
             Some(String::from_utf8_lossy(&unescape(inner)).into())
+        } else if self.src_is_utf8 {
+            None
         } else {
             match std::str::from_utf8(inner) {
                 Ok(_) => None,

@@ -17,7 +17,7 @@
 //! assert!(file.errors.is_empty());
 //! let location = file.items[0].as_directive().unwrap();
 //! assert_eq!(file.name(location), "location");
-//! assert_eq!(file.value(&location.args[0]), "/ws/");
+//! assert_eq!(file.value(&file.args(location)[0]), "/ws/");
 //! let proxy_pass = location.children()[0].as_directive().unwrap();
 //! assert_eq!(file.text(proxy_pass.span), b"proxy_pass http://app;");
 //! ```
@@ -37,7 +37,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word};
+pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word, WordRange};
 pub use context::Context;
 pub use error::SyntaxError;
 pub use include::{
@@ -57,6 +57,9 @@ pub struct SourceFile {
     pub source: Vec<u8>,
     /// The file's top-level directives and comments.
     pub items: Vec<Node>,
+    /// Every argument word of the file; directives hold ranges of it (see
+    /// [`SourceFile::args`]).
+    pub words: Vec<Word>,
     /// Syntax errors in file order; the first is the one nginx reports.
     pub errors: Vec<SyntaxError>,
     pub mode: ParseMode,
@@ -75,14 +78,22 @@ impl SourceFile {
         mode: ParseMode,
     ) -> SourceFile {
         let path = path.into();
-        let (items, errors) = if source.len() > MAX_FILE_SIZE {
+        let parser::Parsed {
+            items,
+            words,
+            errors,
+        } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
                 span: Span::empty(0),
                 line: 1,
                 related: None,
             };
-            (Vec::new(), vec![error])
+            parser::Parsed {
+                items: Vec::new(),
+                words: Vec::new(),
+                errors: vec![error],
+            }
         } else {
             parser::parse(&source, mode)
         };
@@ -90,6 +101,7 @@ impl SourceFile {
             path,
             source,
             items,
+            words,
             errors,
             mode,
             line_index: OnceLock::new(),
@@ -119,6 +131,19 @@ impl SourceFile {
             // Invariant: without `unescaped` the inner text is valid UTF-8.
             None => std::str::from_utf8(self.text(word.inner_span())).unwrap_or_default(),
         }
+    }
+
+    /// A directive's arguments.
+    pub fn args(&self, directive: &Directive) -> &[Word] {
+        self.words.get(directive.args.range()).unwrap_or_default()
+    }
+
+    /// A directive's argument values.
+    pub fn arg_values<'a>(
+        &'a self,
+        directive: &'a Directive,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        self.args(directive).iter().map(|w| self.value(w))
     }
 
     /// A directive's name (its first word's value).

@@ -1,7 +1,9 @@
 //! Builds the syntax tree from the lexer's statements, like `ngx_conf_parse`,
 //! with an explicit stack so that no input can overflow the call stack.
 
-use crate::ast::{is_lua_block, is_values_block, Block, BlockKind, Comment, Directive, Node, Word};
+use crate::ast::{
+    is_lua_block, is_values_block, Block, BlockKind, Comment, Directive, Node, Word, WordRange,
+};
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
@@ -33,11 +35,18 @@ struct Frame {
 
 struct Header {
     name: Word,
-    args: Vec<Word>,
-    comments: Vec<Comment>,
+    args: WordRange,
+    comments: Box<[Comment]>,
 }
 
-pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>) {
+/// The parsed file: its top-level nodes, every argument word, its errors.
+pub(crate) struct Parsed {
+    pub items: Vec<Node>,
+    pub words: Vec<Word>,
+    pub errors: Vec<SyntaxError>,
+}
+
+pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     let mut lexer = Lexer::new(src);
     let root_kind = match mode {
         ParseMode::Directives => BlockKind::Directives,
@@ -50,6 +59,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
         items: Vec::new(),
     }];
     let mut words: Vec<Word> = Vec::with_capacity(8);
+    // Every argument of the file, in order; directives keep ranges of it.
+    let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 16);
     let mut comments: Vec<LexedComment> = Vec::new();
 
     loop {
@@ -67,7 +78,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
         }
         match end {
             End::Semicolon(at) => {
-                let directive = simple_directive(&mut words, inner_comments, at + 1, true);
+                let directive =
+                    simple_directive(&mut words, &mut arena, inner_comments, at + 1, true);
                 frame.items.extend(directive.map(Node::Directive));
             }
             End::BlockStart(at) => {
@@ -75,7 +87,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                     let line = lexer.line();
                     lexer.error("unexpected \"{\"".into(), Span::new(at, at + 1), line);
                 }
-                let header = match take_header(&mut words, inner_comments) {
+                let header = match take_header(&mut words, &mut arena, inner_comments) {
                     Some(h) if is_lua_block(value(src, &h.name)) => {
                         let directive = read_lua_block(src, &mut lexer, h, at);
                         stack
@@ -112,7 +124,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                 // `return 200 x }`: the directive is cut off by the brace.
                 let had_words = !words.is_empty();
                 let cut_end = last_word_end(&words);
-                let cut = simple_directive(&mut words, inner_comments, cut_end, false);
+                let cut = simple_directive(&mut words, &mut arena, inner_comments, cut_end, false);
                 let frame = stack.last_mut().expect("frame");
                 frame.items.extend(cut.map(Node::Directive));
                 if stack.len() == 1 {
@@ -149,7 +161,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                         statement,
                     );
                     let cut_end = last_word_end(&words);
-                    let cut = simple_directive(&mut words, inner_comments, cut_end, false);
+                    let cut =
+                        simple_directive(&mut words, &mut arena, inner_comments, cut_end, false);
                     stack
                         .last_mut()
                         .expect("frame")
@@ -173,7 +186,11 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> (Vec<Node>, Vec<SyntaxError>
                     close_frame(&mut stack, frame, None, end);
                 }
                 let root = stack.pop().expect("file frame");
-                return (root.items, lexer.errors);
+                return Parsed {
+                    items: root.items,
+                    words: arena,
+                    errors: lexer.errors,
+                };
             }
         }
     }
@@ -190,26 +207,35 @@ fn last_word_end(words: &[Word]) -> usize {
     words.last().map_or(0, |w| w.span.end as usize)
 }
 
-fn take_header(words: &mut Vec<Word>, comments: Vec<Comment>) -> Option<Header> {
+fn take_header(
+    words: &mut Vec<Word>,
+    arena: &mut Vec<Word>,
+    comments: Vec<Comment>,
+) -> Option<Header> {
     if words.is_empty() {
         return None;
     }
-    let args: Vec<Word> = words.drain(1..).collect();
+    let args = WordRange {
+        start: arena.len() as u32,
+        len: words.len() as u32 - 1,
+    };
+    arena.extend(words.drain(1..));
     let name = words.pop().expect("one word left");
     Some(Header {
         name,
         args,
-        comments,
+        comments: comments.into_boxed_slice(),
     })
 }
 
 fn simple_directive(
     words: &mut Vec<Word>,
+    arena: &mut Vec<Word>,
     comments: Vec<Comment>,
     end: usize,
     terminated: bool,
 ) -> Option<Directive> {
-    let header = take_header(words, comments)?;
+    let header = take_header(words, arena, comments)?;
     let start = header.name.span.start as usize;
     // A cut-off directive ends after its last word or comment.
     let end = header

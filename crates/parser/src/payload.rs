@@ -163,8 +163,7 @@ fn statements(
             }
             Node::Directive(d) => {
                 let name = file.name(d).to_string();
-                let mut args: Vec<String> =
-                    d.args.iter().map(|a| file.value(a).to_string()).collect();
+                let mut args: Vec<String> = file.arg_values(d).map(str::to_string).collect();
                 if name == "if" {
                     strip_if_parens(&mut args);
                 }
@@ -187,7 +186,7 @@ fn statements(
                     block,
                 });
                 if options.include_comments {
-                    for c in &d.comments {
+                    for c in d.comments.iter() {
                         out.push(comment_stmt(file.comment_text(c).into_owned(), line));
                     }
                 }

@@ -59,7 +59,7 @@ fn spans_slice_exactly_and_nest_on_every_file() {
         }
         // Values are nginx's unescaping of the text between the quotes.
         for d in file.directives() {
-            for w in std::iter::once(&d.name).chain(&d.args) {
+            for w in std::iter::once(&d.name).chain(file.args(d)) {
                 let expected =
                     String::from_utf8_lossy(&unescape(file.text(w.inner_span()))).into_owned();
                 assert_eq!(

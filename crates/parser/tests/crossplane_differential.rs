@@ -181,7 +181,11 @@ fn crossplane_view(file: &SourceFile, items: &[Node]) -> Value {
     let mut out = Vec::new();
     for node in items {
         let Node::Directive(d) = node else { continue };
-        let mut args: Vec<String> = d.args.iter().map(|a| crossplane_value(file, a)).collect();
+        let mut args: Vec<String> = file
+            .args(d)
+            .iter()
+            .map(|a| crossplane_value(file, a))
+            .collect();
         let name = crossplane_value(file, &d.name);
         if name == "if" {
             if let (Some(first), Some(last)) = (args.first().cloned(), args.last().cloned()) {

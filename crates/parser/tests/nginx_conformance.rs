@@ -521,7 +521,7 @@ fn parsed_values_are_what_nginx_serves() {
     assert_eq!(locations.len(), SERVED_WORDS.len());
     for (i, location) in locations.iter().enumerate() {
         let ret = location.children()[0].as_directive().unwrap();
-        let ours = file.value(&ret.args[1]).as_bytes().to_vec();
+        let ours = file.value(&file.args(ret)[1]).as_bytes().to_vec();
         let (status, served) = server.get(&format!("/w{i}"));
         assert_eq!(status, 200);
         if ours != served {

@@ -28,13 +28,13 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
             }
             Node::Directive(d) => {
                 out.push_str(&format!("{indent}{}:", d.line()));
-                for w in std::iter::once(&d.name).chain(&d.args) {
+                for w in std::iter::once(&d.name).chain(file.args(d)) {
                     out.push_str(&format!(" ⟨{}⟩", show(file.value(w))));
                 }
                 if !d.terminated {
                     out.push_str(" (unterminated)");
                 }
-                for c in &d.comments {
+                for c in d.comments.iter() {
                     out.push_str(&format!(" {}", file.text_lossy(c.span)));
                 }
                 match &d.block {
@@ -129,7 +129,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
     let src = &file.source;
     let mut pos = d.span.start as usize;
     let mut parts: Vec<nginx_wslint_parser::Span> = std::iter::once(&d.name)
-        .chain(&d.args)
+        .chain(file.args(d))
         .map(|w| w.span)
         .collect();
     parts.extend(d.comments.iter().map(|c| c.span));
@@ -137,7 +137,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
     if parts[0].start != d.span.start {
         return Err("directive span does not start at its name".into());
     }
-    for w in std::iter::once(&d.name).chain(&d.args) {
+    for w in std::iter::once(&d.name).chain(file.args(d)) {
         let text = file.text(w.span);
         if text.is_empty() && !w.is_quoted() {
             return Err(format!("empty unquoted word at {}", w.span.start));

@@ -145,13 +145,13 @@ impl<'a> Model<'a> {
     /// The value of a directive's `i`-th argument.
     pub fn arg(&self, d: DirRef<'a>, i: usize) -> Option<&'a str> {
         let file = self.config.file(d.file);
-        d.directive.args.get(i).map(|w| file.value(w))
+        file.args(d.directive).get(i).map(|w| file.value(w))
     }
 
     /// All argument values of a directive.
     pub fn args(&self, d: DirRef<'a>) -> Vec<&'a str> {
         let file = self.config.file(d.file);
-        d.directive.args.iter().map(|w| file.value(w)).collect()
+        file.arg_values(d.directive).collect()
     }
 
     /// The directives directly in a block (includes expanded), in order.
