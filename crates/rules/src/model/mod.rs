@@ -2,6 +2,10 @@
 //! `include`d files are expanded where they are included, so a file
 //! included from several places appears in each.
 
+pub mod directives;
+pub mod time;
+pub mod version;
+
 use nginx_wslint_parser::{
     BlockKind, ConfigSet, Context, Directive, Entry, FileId, Node, SourceFile, Span,
 };
