@@ -23,6 +23,44 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the crossplane-compatible JSON parse of a configuration.
     Parse(ParseArgs),
+    /// Show which server and location nginx picks for a request.
+    Route(RouteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// The configuration (a full nginx.conf, or a fragment).
+    pub config: PathBuf,
+
+    /// The request target, e.g. `/api/mqtt/ws/x?token=1`.
+    pub uri: String,
+
+    /// The Host header (default: none, which selects the default server
+    /// unless a server is named "").
+    #[arg(long)]
+    pub host: Option<String>,
+
+    /// The port the request arrives on.
+    #[arg(long, default_value_t = 80)]
+    pub port: u16,
+
+    /// How to print the answer.
+    #[arg(long, value_enum, default_value_t = RouteFormat::Full)]
+    pub output_format: RouteFormat,
+
+    /// Directory that relative `include` paths resolve against.
+    #[arg(long)]
+    pub prefix: Option<PathBuf>,
+
+    /// Context of a fragment (default: inferred).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RouteFormat {
+    Full,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -99,7 +137,7 @@ pub enum OutputFormat {
 
 /// Subcommand names, to tell `nginx-wslint PATH` (an implicit `check`) from
 /// `nginx-wslint parse ...`.
-const COMMANDS: &[&str] = &["check", "parse", "help"];
+const COMMANDS: &[&str] = &["check", "parse", "route", "help"];
 
 /// Inserts `check` when the first argument is not a command, so that
 /// `nginx-wslint [OPTIONS] [PATHS]` runs `check` as SPEC §2 says.

@@ -5,6 +5,7 @@ mod cli;
 mod diagnostic;
 mod discover;
 mod output;
+mod route;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
+        Command::Route(args) => route::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
