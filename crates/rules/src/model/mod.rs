@@ -4,6 +4,8 @@
 
 pub mod directives;
 pub mod time;
+pub mod upstream;
+pub mod variables;
 pub mod version;
 
 use nginx_wslint_parser::{

@@ -1,0 +1,168 @@
+//! What a `*_pass` directive points at, and whether its host name is
+//! resolved only when nginx starts (`ngx_http_proxy_pass`,
+//! `ngx_parse_url`; reference §5).
+
+use crate::model::variables::referenced;
+use crate::model::{BlockId, Model};
+
+/// A parsed `proxy_pass` (or other `*_pass`) URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassUrl {
+    /// Lower-cased scheme (`http`, `https`, `ws`, ...); empty when none.
+    pub scheme: String,
+    /// The host as written (may hold variables); the socket path for
+    /// `unix:`.
+    pub host: String,
+    pub port: Option<String>,
+    /// The URI part, from its leading `/` (`None` when absent).
+    pub uri: Option<String>,
+    pub unix: bool,
+    /// Whether the whole value uses variables (nginx then evaluates it per
+    /// request).
+    pub has_variables: bool,
+}
+
+/// Splits a pass URL: `scheme://host[:port][/uri]`, `scheme://unix:/path[:/uri]`,
+/// `scheme://[v6]:port/uri`, or a bare `host:port` (fastcgi, uwsgi, grpc
+/// without scheme).
+pub fn parse_pass_url(value: &str) -> PassUrl {
+    let has_variables = !referenced(value).is_empty();
+    let (scheme, rest) = match value.find("://") {
+        Some(i) => (value[..i].to_ascii_lowercase(), &value[i + 3..]),
+        None => (String::new(), value),
+    };
+    if let Some(path) = rest.strip_prefix("unix:") {
+        let (socket, uri) = match path.find(":/") {
+            Some(i) => (&path[..i], Some(path[i + 1..].to_string())),
+            None => (path, None),
+        };
+        return PassUrl {
+            scheme,
+            host: socket.to_string(),
+            port: None,
+            uri,
+            unix: true,
+            has_variables,
+        };
+    }
+    let (authority, uri) = match rest.find('/') {
+        Some(i) => (&rest[..i], Some(rest[i..].to_string())),
+        None => (rest, None),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, after)) => (
+                format!("[{h}]"),
+                after.strip_prefix(':').map(str::to_string),
+            ),
+            None => (authority.to_string(), None),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                (h.to_string(), Some(p.to_string()))
+            }
+            _ => (authority.to_string(), None),
+        }
+    };
+    PassUrl {
+        scheme,
+        host,
+        port,
+        uri,
+        unix: false,
+        has_variables,
+    }
+}
+
+/// What the host of a pass URL is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostKind {
+    /// The host (or whole URL) comes from variables, resolved per request.
+    Variable,
+    Unix,
+    /// An IPv4 or IPv6 literal: no DNS.
+    Ip,
+    /// `localhost`: resolved from /etc/hosts, not a moving target.
+    Localhost,
+    /// The name of an `upstream {}` block.
+    Upstream(BlockId),
+    /// A host name nginx resolves once, at start or reload.
+    StaticName,
+}
+
+/// Classifies a pass URL's host against the configuration's upstreams.
+pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
+    if url.unix {
+        return HostKind::Unix;
+    }
+    if url.has_variables && !referenced(&url.host).is_empty() || url.host.is_empty() {
+        return HostKind::Variable;
+    }
+    let host = url.host.as_str();
+    if host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return HostKind::Ip;
+    }
+    if host.eq_ignore_ascii_case("localhost") {
+        return HostKind::Localhost;
+    }
+    // nginx matches upstream names case-insensitively (ngx_http_upstream_add).
+    if let Some(block) = upstream_named(model, host) {
+        return HostKind::Upstream(block);
+    }
+    HostKind::StaticName
+}
+
+/// The `upstream` block named `name` (http context).
+pub fn upstream_named(model: &Model, name: &str) -> Option<BlockId> {
+    model.all_blocks().find(|&b| {
+        model.block_name(b) == "upstream"
+            && model.block(b).context == nginx_wslint_parser::Context::Upstream
+            && model
+                .block(b)
+                .header
+                .and_then(|h| model.arg(h, 0))
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_pass_urls() {
+        let u = parse_pass_url("http://app:3000/api/");
+        assert_eq!(
+            (
+                u.scheme.as_str(),
+                u.host.as_str(),
+                u.port.as_deref(),
+                u.uri.as_deref()
+            ),
+            ("http", "app", Some("3000"), Some("/api/"))
+        );
+        let u = parse_pass_url("http://backend");
+        assert_eq!((u.host.as_str(), u.port, u.uri), ("backend", None, None));
+        let u = parse_pass_url("http://[::1]:8080");
+        assert_eq!(
+            (u.host.as_str(), u.port.as_deref()),
+            ("[::1]", Some("8080"))
+        );
+        let u = parse_pass_url("http://unix:/run/app.sock:/ws/");
+        assert!(u.unix);
+        assert_eq!(
+            (u.host.as_str(), u.uri.as_deref()),
+            ("/run/app.sock", Some("/ws/"))
+        );
+        let u = parse_pass_url("$upstream_url");
+        assert!(u.has_variables);
+        let u = parse_pass_url("WS://chat:80");
+        assert_eq!(u.scheme, "ws");
+        let u = parse_pass_url("127.0.0.1:9000");
+        assert_eq!(
+            (u.scheme.as_str(), u.host.as_str(), u.port.as_deref()),
+            ("", "127.0.0.1", Some("9000"))
+        );
+    }
+}

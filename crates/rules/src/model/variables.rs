@@ -1,0 +1,315 @@
+//! Which variables a configuration defines.
+//!
+//! nginx resolves variables after the whole configuration is read
+//! (`ngx_http_variables_init_vars`), so a `map` may follow its use; an
+//! undefined one fails `nginx -t` with `unknown "name" variable`. Names are
+//! case-insensitive (`ngx_http_add_variable` compares with
+//! `ngx_strncasecmp`).
+
+use std::collections::HashSet;
+
+use crate::model::Model;
+
+/// nginx's built-in variables (ngx_http_variables.c and the modules of a
+/// common build), without the prefixed families below.
+const BUILTINS: &[&str] = &[
+    "args",
+    "query_string",
+    "arg",
+    "binary_remote_addr",
+    "body_bytes_sent",
+    "bytes_sent",
+    "connection",
+    "connection_requests",
+    "connection_time",
+    "connections_active",
+    "connections_reading",
+    "connections_waiting",
+    "connections_writing",
+    "content_length",
+    "content_type",
+    "document_root",
+    "document_uri",
+    "uri",
+    "host",
+    "hostname",
+    "https",
+    "is_args",
+    "limit_rate",
+    "msec",
+    "nginx_version",
+    "pid",
+    "pipe",
+    "proxy_protocol_addr",
+    "proxy_protocol_port",
+    "proxy_protocol_server_addr",
+    "proxy_protocol_server_port",
+    "realpath_root",
+    "remote_addr",
+    "remote_port",
+    "remote_user",
+    "request",
+    "request_body",
+    "request_body_file",
+    "request_completion",
+    "request_filename",
+    "request_id",
+    "request_length",
+    "request_method",
+    "request_time",
+    "request_uri",
+    "scheme",
+    "server_addr",
+    "server_name",
+    "server_port",
+    "server_protocol",
+    "status",
+    "time_iso8601",
+    "time_local",
+    "tcpinfo_rtt",
+    "tcpinfo_rttvar",
+    "tcpinfo_snd_cwnd",
+    "tcpinfo_rcv_space",
+    "proxy_host",
+    "proxy_port",
+    "proxy_add_x_forwarded_for",
+    "proxy_internal_body_length",
+    "proxy_internal_chunked",
+    "proxy_internal_connection",
+    "proxy_internal_host",
+    "upstream_addr",
+    "upstream_bytes_received",
+    "upstream_bytes_sent",
+    "upstream_cache_status",
+    "upstream_connect_time",
+    "upstream_header_time",
+    "upstream_queue_time",
+    "upstream_response_length",
+    "upstream_response_time",
+    "upstream_status",
+    "upstream_last_server_name",
+    "realip_remote_addr",
+    "realip_remote_port",
+    "ssl_cipher",
+    "ssl_ciphers",
+    "ssl_client_cert",
+    "ssl_client_escaped_cert",
+    "ssl_client_fingerprint",
+    "ssl_client_i_dn",
+    "ssl_client_raw_cert",
+    "ssl_client_s_dn",
+    "ssl_client_serial",
+    "ssl_client_v_end",
+    "ssl_client_v_remain",
+    "ssl_client_v_start",
+    "ssl_client_verify",
+    "ssl_curve",
+    "ssl_curves",
+    "ssl_early_data",
+    "ssl_protocol",
+    "ssl_server_name",
+    "ssl_session_id",
+    "ssl_session_reused",
+    "ssl_alpn_protocol",
+    "http2",
+    "http3",
+    "gzip_ratio",
+    "fastcgi_script_name",
+    "fastcgi_path_info",
+    "uid_got",
+    "uid_set",
+    "uid_reset",
+    "invalid_referer",
+    "secure_link",
+    "secure_link_expires",
+    "date_gmt",
+    "date_local",
+    "geoip_country_code",
+    "realpath_root",
+    "sent_http_connection",
+    "sent_http_keep_alive",
+    "sent_http_transfer_encoding",
+    "sent_http_content_type",
+    "sent_http_content_length",
+    "sent_http_location",
+    "sent_http_last_modified",
+    "sent_http_cache_control",
+    "upstream_http_upgrade",
+    "limit_req_status",
+    "limit_conn_status",
+    "modern_browser",
+    "ancient_browser",
+    "msie",
+    "server_https",
+    "mp4",
+    "spdy",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+    "0",
+];
+
+/// Prefixes whose every name exists (`$http_upgrade`, `$arg_token`, ...).
+const PREFIXES: &[&str] = &[
+    "http_",
+    "sent_http_",
+    "sent_trailer_",
+    "cookie_",
+    "arg_",
+    "upstream_http_",
+    "upstream_trailer_",
+    "upstream_cookie_",
+    "jwt_claim_",
+    "jwt_header_",
+];
+
+/// Directives whose argument at the given index defines a variable.
+const DEFINING: &[(&str, usize)] = &[
+    ("set", 0),
+    ("map", 1),
+    ("split_clients", 1),
+    ("perl_set", 0),
+    ("js_set", 0),
+    ("auth_request_set", 0),
+    ("auth_jwt_claim_set", 0),
+    ("auth_jwt_header_set", 0),
+    ("set_by_lua", 0),
+    ("set_by_lua_block", 0),
+    ("set_by_lua_file", 0),
+    ("lua_set", 0),
+];
+
+/// The variables a configuration defines beyond the built-ins.
+#[derive(Debug, Default, Clone)]
+pub struct Variables {
+    defined: HashSet<String>,
+}
+
+impl Variables {
+    pub fn collect(model: &Model) -> Variables {
+        let mut defined = HashSet::new();
+        for block in model.all_blocks() {
+            for d in model.directives(block).chain(model.block(block).header) {
+                let name = model.name(d);
+                let args = model.args(d);
+                if let Some(&(_, index)) = DEFINING.iter().find(|(n, _)| *n == name) {
+                    if let Some(var) = args.get(index).and_then(|a| a.strip_prefix('$')) {
+                        defined.insert(var.to_ascii_lowercase());
+                    }
+                }
+                // geo [$address] $variable { ... }
+                if name == "geo" {
+                    if let Some(var) = args.last().and_then(|a| a.strip_prefix('$')) {
+                        defined.insert(var.to_ascii_lowercase());
+                    }
+                }
+                // Named captures of regexes (location, server_name, if,
+                // rewrite, map keys) define variables.
+                for arg in &args {
+                    for capture in named_captures(arg) {
+                        defined.insert(capture.to_ascii_lowercase());
+                    }
+                }
+                if name.starts_with('~') {
+                    for capture in named_captures(name) {
+                        defined.insert(capture.to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+        Variables { defined }
+    }
+
+    /// Whether `$name` exists: built in, in a built-in family, or defined.
+    pub fn is_defined(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        BUILTINS.contains(&lower.as_str())
+            || PREFIXES
+                .iter()
+                .any(|p| lower.starts_with(p) && lower.len() > p.len())
+            || lower.bytes().all(|b| b.is_ascii_digit())
+            || self.defined.contains(&lower)
+    }
+}
+
+/// Names of `(?<name>...)`, `(?P<name>...)` and `(?'name'...)` groups.
+fn named_captures(pattern: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for opener in ["(?<", "(?P<", "(?'"] {
+        let mut rest = pattern;
+        while let Some(i) = rest.find(opener) {
+            let after = &rest[i + opener.len()..];
+            // `(?<=` and `(?<!` are look-behinds, not names.
+            if after.starts_with('=') || after.starts_with('!') {
+                rest = after;
+                continue;
+            }
+            let end = after.find(['>', '\'']).unwrap_or(0);
+            if end > 0 {
+                out.push(&after[..end]);
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+/// The variables referenced in a value: `$name` and `${name}`.
+pub fn referenced(value: &str) -> Vec<&str> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'{') {
+            if let Some(end) = value[i + 2..].find('}') {
+                out.push(&value[i + 2..i + 2 + end]);
+                i += end + 3;
+                continue;
+            }
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+            j += 1;
+        }
+        if j > start {
+            out.push(&value[start..j]);
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_references() {
+        assert_eq!(referenced("$http_upgrade"), ["http_upgrade"]);
+        assert_eq!(
+            referenced("http://${host}:$port/x$1"),
+            ["host", "port", "1"]
+        );
+        assert_eq!(referenced("no vars $"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn named_captures_are_found() {
+        assert_eq!(
+            named_captures("^/(?<app>[^/]+)/(?P<rest>.*)$"),
+            ["app", "rest"]
+        );
+        assert_eq!(named_captures("(?<=x)(?<!y)"), Vec::<&str>::new());
+    }
+}
