@@ -3,6 +3,7 @@
 //! included from several places appears in each.
 
 pub mod directives;
+pub mod effective;
 pub mod time;
 pub mod upstream;
 pub mod variables;

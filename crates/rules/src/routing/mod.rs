@@ -6,3 +6,4 @@ pub mod normalize;
 pub mod regex;
 pub mod router;
 pub mod server;
+pub mod shadow;

@@ -1,0 +1,180 @@
+//! The proxy settings nginx really applies to a location, merged across the
+//! http → server → location (→ nested location → `if`) levels the way the
+//! modules' merge functions do (reference §3):
+//!
+//! * scalars (`proxy_http_version`, `proxy_*_timeout`, `resolver`) come from
+//!   the innermost level that sets them, else nginx's default;
+//! * `proxy_set_header` is an array: the innermost level with *any*
+//!   `proxy_set_header` supplies the whole list, outer lists are discarded
+//!   (`ngx_conf_merge_ptr_value(conf->headers_source, prev->headers_source)`);
+//! * `proxy_pass` belongs to its location; only `if` and `limit_except`
+//!   blocks take the enclosing location's (`ngx_http_proxy_merge_loc_conf`,
+//!   `clcf->noname`).
+//!
+//! Included files are part of the block that includes them (the model
+//! expands them in place), so settings from a shared `proxy.conf` count.
+
+use nginx_wslint_parser::Context;
+
+use crate::model::time::parse_msec;
+use crate::model::version::Version;
+use crate::model::{BlockId, DirRef, Model};
+
+/// A setting's value and the directive it comes from (`None`: nginx's
+/// default applies).
+#[derive(Debug, Clone, Copy)]
+pub struct Setting<'a, T> {
+    pub value: T,
+    pub source: Option<DirRef<'a>>,
+}
+
+/// One `proxy_set_header NAME VALUE`.
+#[derive(Debug, Clone, Copy)]
+pub struct Header<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+    pub directive: DirRef<'a>,
+}
+
+impl Header<'_> {
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+/// The `*_pass` directives.
+pub const PASS_DIRECTIVES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+];
+
+/// nginx's default for `proxy_read_timeout` and `proxy_send_timeout`.
+pub const DEFAULT_PROXY_TIMEOUT_MS: u64 = 60_000;
+
+#[derive(Debug, Clone)]
+pub struct ProxySettings<'a> {
+    /// The level whose `proxy_set_header` list applies (`None`: no level
+    /// sets any, only nginx's defaults are sent).
+    pub headers_level: Option<BlockId>,
+    /// The headers the user configured, as nginx sends them (defaults for
+    /// names not in this list are added by nginx).
+    pub headers: Vec<Header<'a>>,
+    /// The list of the next level outwards that sets any: what this block
+    /// would have inherited and silently discards.
+    pub discarded: Vec<Header<'a>>,
+    pub discarded_level: Option<BlockId>,
+    /// `proxy_http_version`: "1.0", "1.1" or "2".
+    pub http_version: Setting<'a, &'a str>,
+    /// Timeouts in milliseconds; `None` for a value nginx rejects.
+    pub read_timeout: Setting<'a, Option<u64>>,
+    pub send_timeout: Setting<'a, Option<u64>>,
+    pub resolver: Option<DirRef<'a>>,
+    /// The `*_pass` directive that handles requests here.
+    pub pass: Option<DirRef<'a>>,
+}
+
+/// Contexts whose proxy settings merge into a location's.
+fn is_http_level(context: Context) -> bool {
+    matches!(
+        context,
+        Context::Http | Context::Server | Context::Location | Context::If | Context::LimitExcept
+    )
+}
+
+impl<'a> Model<'a> {
+    /// The levels a block's settings merge from, innermost first: the block
+    /// and its ancestors up to (and including) `http`.
+    pub fn http_levels(&self, block: BlockId) -> Vec<BlockId> {
+        self.ancestry(block)
+            .take_while(|b| is_http_level(self.block(*b).context))
+            .collect()
+    }
+
+    /// The innermost directive named `name` on the levels of `block`.
+    pub fn inherited(&self, block: BlockId, name: &str) -> Option<DirRef<'a>> {
+        self.http_levels(block)
+            .into_iter()
+            .find_map(|level| self.directives_named(level, name).last())
+    }
+
+    fn headers_of(&self, level: BlockId) -> Vec<Header<'a>> {
+        self.directives_named(level, "proxy_set_header")
+            .map(|d| Header {
+                name: self.arg(d, 0).unwrap_or(""),
+                value: self.arg(d, 1).unwrap_or(""),
+                directive: d,
+            })
+            .collect()
+    }
+
+    /// The proxy settings in effect in `block` (a location, `if`, server or
+    /// http block) for nginx `target`.
+    pub fn proxy_settings(&self, block: BlockId, target: Version) -> ProxySettings<'a> {
+        let levels = self.http_levels(block);
+        let mut with_headers = levels.iter().copied().filter(|&l| {
+            self.directives_named(l, "proxy_set_header")
+                .next()
+                .is_some()
+        });
+        let headers_level = with_headers.next();
+        let discarded_level = with_headers.next();
+        let http_version = match self.inherited(block, "proxy_http_version") {
+            Some(d) => Setting {
+                value: self.arg(d, 0).unwrap_or(""),
+                source: Some(d),
+            },
+            None => Setting {
+                value: target.proxy_http_version_default(),
+                source: None,
+            },
+        };
+        let timeout = |name: &str| match self.inherited(block, name) {
+            Some(d) => Setting {
+                value: self.arg(d, 0).and_then(|v| parse_msec(v).ok()),
+                source: Some(d),
+            },
+            None => Setting {
+                value: Some(DEFAULT_PROXY_TIMEOUT_MS),
+                source: None,
+            },
+        };
+        // The handler: this block's own *_pass, or for if/limit_except the
+        // enclosing location's.
+        let pass = self.ancestry(block).find_map(|b| {
+            let own = self
+                .directives(b)
+                .filter(|d| PASS_DIRECTIVES.contains(&self.name(*d)))
+                .last();
+            match (own, self.block(b).context) {
+                (Some(d), _) => Some(Some(d)),
+                (None, Context::If | Context::LimitExcept) => None,
+                (None, _) => Some(None),
+            }
+        });
+        ProxySettings {
+            headers_level,
+            headers: headers_level
+                .map(|l| self.headers_of(l))
+                .unwrap_or_default(),
+            discarded: discarded_level
+                .map(|l| self.headers_of(l))
+                .unwrap_or_default(),
+            discarded_level,
+            http_version,
+            read_timeout: timeout("proxy_read_timeout"),
+            send_timeout: timeout("proxy_send_timeout"),
+            resolver: self.inherited(block, "resolver"),
+            pass: pass.flatten(),
+        }
+    }
+
+    /// Every location block (including nested ones), in file order.
+    pub fn locations(&self) -> impl Iterator<Item = BlockId> + '_ {
+        self.all_blocks()
+            .filter(move |&b| self.block(b).context == Context::Location)
+    }
+}

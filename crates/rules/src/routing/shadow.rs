@@ -1,0 +1,287 @@
+//! Which locations nginx never routes their own URIs to, and who takes
+//! them instead — the analysis behind WS007.
+//!
+//! A location is *shadowed* only when that holds for its path and every
+//! path below it, never for a partial overlap (`~* \.(js|css)$` takes only
+//! some URIs below `/ws/`, which is not reported):
+//!
+//! * a prefix location (without `^~`) whose URIs a regex takes: the regex is
+//!   found by routing the location's own path exactly as nginx does (so
+//!   nesting, `^~` on outer levels and regex order all count), and it must
+//!   match *every* URI below the path — decided for regexes of the literal
+//!   forms `^/lit`, `/lit` (optionally followed by `.*`), which are the ones
+//!   that capture whole paths in practice;
+//! * a regex location after an earlier regex of the same level that matches
+//!   everything it matches (duplicates included; literal forms again);
+//! * an exact or prefix location nested inside a regex location: nginx
+//!   never consults those (see `location.rs`).
+//!
+//! One routing per location and one pass over each level's regexes: linear
+//! in the number of locations for prefix locations; regex pairs of one level
+//! are compared by their literals.
+
+use std::collections::HashMap;
+
+use crate::model::BlockId;
+use crate::routing::location::{Found, Level, Location, Modifier};
+use crate::routing::router::Router;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShadowReason {
+    /// A regex location matches every URI of this prefix location first.
+    RegexTakesPrefix,
+    /// An earlier regex of the same level matches everything this one does.
+    EarlierRegex,
+    /// An exact or prefix location nested in a regex location.
+    NestedInRegex,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shadowing {
+    /// The location that never gets its own URIs.
+    pub location: BlockId,
+    /// The location that gets them instead.
+    pub winner: BlockId,
+    /// A URI that shows it.
+    pub example: String,
+    pub reason: ShadowReason,
+}
+
+/// A regex that is a literal, optionally anchored at the start, optionally
+/// followed by `.*`: it matches exactly the strings that start with (or
+/// contain) the literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LiteralForm {
+    anchored: bool,
+    literal: String,
+    caseless: bool,
+}
+
+fn literal_form(source: &str, caseless: bool) -> Option<LiteralForm> {
+    let (anchored, mut rest) = match source.strip_prefix('^') {
+        Some(r) => (true, r),
+        None => (false, source),
+    };
+    for tail in ["(.*)$", "(.*)", ".*$", ".*"] {
+        if let Some(r) = rest.strip_suffix(tail) {
+            rest = r;
+            break;
+        }
+    }
+    let mut literal = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let escaped = chars.next()?;
+                if escaped.is_ascii_alphanumeric() {
+                    return None; // \d, \w, \1, ...: not a literal
+                }
+                literal.push(escaped);
+            }
+            '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' => {
+                return None
+            }
+            c => literal.push(c),
+        }
+    }
+    if literal.is_empty() {
+        return None;
+    }
+    let literal = if caseless {
+        literal.to_ascii_lowercase()
+    } else {
+        literal
+    };
+    Some(LiteralForm {
+        anchored,
+        literal,
+        caseless,
+    })
+}
+
+impl LiteralForm {
+    /// Whether the regex matches every string that starts with `prefix`.
+    fn covers_prefix(&self, prefix: &str) -> bool {
+        let prefix = if self.caseless {
+            prefix.to_ascii_lowercase()
+        } else {
+            prefix.to_string()
+        };
+        if self.anchored {
+            prefix.starts_with(&self.literal)
+        } else {
+            prefix.contains(&self.literal)
+        }
+    }
+
+    /// Whether this regex matches every string `later` matches.
+    fn covers(&self, later: &LiteralForm) -> bool {
+        // A case-sensitive regex does not cover a caseless one whose
+        // literal has letters.
+        if !self.caseless
+            && later.caseless
+            && later.literal.bytes().any(|b| b.is_ascii_alphabetic())
+        {
+            return false;
+        }
+        let lit = if self.caseless {
+            later.literal.to_ascii_lowercase()
+        } else {
+            later.literal.clone()
+        };
+        match (self.anchored, later.anchored) {
+            (true, true) => lit.starts_with(&self.literal),
+            (true, false) => false,
+            (false, _) => lit.contains(&self.literal),
+        }
+    }
+
+    fn example(&self) -> String {
+        if self.anchored || self.literal.starts_with('/') {
+            self.literal.clone()
+        } else {
+            format!("/{}", self.literal)
+        }
+    }
+}
+
+fn location_form(location: &Location) -> Option<LiteralForm> {
+    literal_form(&location.path, location.modifier == Modifier::RegexCaseless)
+}
+
+/// Every shadowed location of every server, in file order.
+pub fn shadowed_locations(router: &Router) -> Vec<Shadowing> {
+    let mut out = Vec::new();
+    for server in router.servers() {
+        let Some(root) = router.level(server.block) else {
+            continue;
+        };
+        let server = ServerLocations {
+            root,
+            by_block: root.all().into_iter().map(|l| (l.block, l)).collect(),
+        };
+        // (level, the regex location it is nested in, if any)
+        let mut stack: Vec<(&Level, Option<BlockId>)> = vec![(root, None)];
+        while let Some((level, regex_parent)) = stack.pop() {
+            check_level(&server, level, regex_parent, &mut out);
+            for location in &level.locations {
+                let parent =
+                    regex_parent.or(location.modifier.is_regex().then_some(location.block));
+                stack.push((&location.children, parent));
+            }
+        }
+    }
+    out.sort_by_key(|s| s.location);
+    out.dedup_by_key(|s| s.location);
+    out
+}
+
+struct ServerLocations<'r> {
+    root: &'r Level,
+    by_block: HashMap<BlockId, &'r Location>,
+}
+
+fn check_level(
+    server: &ServerLocations,
+    level: &Level,
+    regex_parent: Option<BlockId>,
+    out: &mut Vec<Shadowing>,
+) {
+    let mut earlier_regexes: Vec<(&Location, LiteralForm)> = Vec::new();
+    for location in &level.locations {
+        match location.modifier {
+            Modifier::Named => {}
+            Modifier::Exact | Modifier::Prefix | Modifier::NoRegex if regex_parent.is_some() => {
+                out.push(Shadowing {
+                    location: location.block,
+                    winner: regex_parent.expect("checked"),
+                    example: location.path.clone(),
+                    reason: ShadowReason::NestedInRegex,
+                });
+            }
+            Modifier::Prefix => {
+                let exact_twin = level
+                    .locations
+                    .iter()
+                    .any(|l| l.modifier == Modifier::Exact && l.path == location.path);
+                if let Some(s) = prefix_shadowed_by_regex(server, location, exact_twin) {
+                    out.push(s);
+                }
+            }
+            Modifier::Exact | Modifier::NoRegex => {}
+            Modifier::Regex | Modifier::RegexCaseless => {
+                let Some(form) = location_form(location) else {
+                    continue;
+                };
+                let earlier = earlier_regexes.iter().find(|(l, f)| {
+                    f.covers(&form) || (l.path == location.path && l.modifier == location.modifier)
+                });
+                if let Some((winner, _)) = earlier {
+                    out.push(Shadowing {
+                        location: location.block,
+                        winner: winner.block,
+                        example: form.example(),
+                        reason: ShadowReason::EarlierRegex,
+                    });
+                }
+                earlier_regexes.push((location, form));
+            }
+        }
+    }
+}
+
+/// Routes the prefix location's own path through its server and checks
+/// that the regex that wins takes every URI below the path.
+fn prefix_shadowed_by_regex(
+    server: &ServerLocations,
+    location: &Location,
+    exact_twin: bool,
+) -> Option<Shadowing> {
+    let path = &location.path;
+    // The path itself, unless an exact location of that name answers it.
+    let probe = if exact_twin {
+        format!("{path}~")
+    } else {
+        path.clone()
+    };
+    let Found::Location(winner) = server.root.find(probe.as_bytes()).ok()? else {
+        return None;
+    };
+    if winner == location.block {
+        return None;
+    }
+    let winner_location = server.by_block.get(&winner)?;
+    if !winner_location.modifier.is_regex() {
+        return None; // a longer prefix or a nested location: not shadowing
+    }
+    let form = location_form(winner_location)?;
+    form.covers_prefix(path).then(|| Shadowing {
+        location: location.block,
+        winner,
+        example: probe,
+        reason: ShadowReason::RegexTakesPrefix,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_forms() {
+        let f = literal_form(r"^/chat", false).unwrap();
+        assert!(f.anchored && f.literal == "/chat");
+        assert!(f.covers_prefix("/chat/ws/"));
+        assert!(!f.covers_prefix("/api/chat/"));
+        let f = literal_form(r"/socket", false).unwrap();
+        assert!(f.covers(&literal_form(r"/socket\.io/", false).unwrap()));
+        assert!(!literal_form(r"/socket\.io/", false).unwrap().covers(&f));
+        assert_eq!(literal_form(r"\.(js|css)$", true), None);
+        assert_eq!(literal_form(r"^/api/.*", false).unwrap().literal, "/api/");
+        let caseless = literal_form(r"^/WS", true).unwrap();
+        assert!(caseless.covers_prefix("/ws/x"));
+        assert!(!literal_form("^/ws", false).unwrap().covers(&caseless));
+        assert!(caseless.covers(&literal_form("^/ws/x", false).unwrap()));
+    }
+}
