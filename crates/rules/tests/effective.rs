@@ -268,7 +268,7 @@ fn header_inheritance_matches_what_nginx_sends_upstream() {
             let ours = settings.headers.iter().any(|h| {
                 h.is(header) && (!name.contains(':') || h.value.eq_ignore_ascii_case("upgrade"))
             });
-            let nginx_sent = sent.lines().any(|l| l.starts_with(&format!("{name}")));
+            let nginx_sent = sent.lines().any(|l| l.starts_with(name));
             assert_eq!(
                 ours, nginx_sent,
                 "{path}: header {name}: model {ours}, nginx sent {nginx_sent}\n{sent}"

@@ -200,7 +200,9 @@ fn check_level(
                     reason: ShadowReason::NestedInRegex,
                 });
             }
-            Modifier::Prefix => {
+            // A nested `^~` stops only its own level's regexes: outer
+            // regexes can still take it, which the routing probe finds.
+            Modifier::Prefix | Modifier::NoRegex => {
                 let exact_twin = level
                     .locations
                     .iter()
@@ -209,7 +211,7 @@ fn check_level(
                     out.push(s);
                 }
             }
-            Modifier::Exact | Modifier::NoRegex => {}
+            Modifier::Exact => {}
             Modifier::Regex | Modifier::RegexCaseless => {
                 let Some(form) = location_form(location) else {
                     continue;
@@ -256,7 +258,7 @@ fn prefix_shadowed_by_regex(
         return None; // a longer prefix or a nested location: not shadowing
     }
     let form = location_form(winner_location)?;
-    form.covers_prefix(path).then(|| Shadowing {
+    form.covers_prefix(path).then_some(Shadowing {
         location: location.block,
         winner,
         example: probe,

@@ -1,0 +1,175 @@
+//! The shadowing analysis behind WS007: the cases of reference §2, each
+//! reported claim replayed against real nginx, and a server with 10,000
+//! locations.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
+use nginx_wslint_rules::model::{BlockId, Model};
+use nginx_wslint_rules::routing::router::Router;
+use nginx_wslint_rules::routing::shadow::{shadowed_locations, ShadowReason};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/shadowing/nginx.conf")
+}
+
+fn describe(model: &Model, block: BlockId) -> String {
+    let header = model.block(block).header.unwrap();
+    format!("{} {}", model.line(header), model.args(header).join(" "))
+}
+
+#[test]
+fn reports_real_shadowing_and_nothing_else() {
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: None,
+        follow_includes: true,
+    });
+    let entry = config.load_entry(&fixture()).unwrap();
+    let model = Model::build(&config, entry, Context::Main);
+    let router = Router::new(&model);
+    let found: Vec<String> = shadowed_locations(&router)
+        .iter()
+        .map(|s| {
+            format!(
+                "{} <- {} ({:?}, e.g. {})",
+                describe(&model, s.location),
+                describe(&model, s.winner),
+                s.reason,
+                s.example
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(found.join("\n"), @r#"
+    14 /chat/ws/ <- 15 ~ ^/chat (RegexTakesPrefix, e.g. /chat/ws/)
+    23 ~ /socket\.io/ <- 22 ~ /socket (EarlierRegex, e.g. /socket.io/)
+    24 ~ /socket <- 22 ~ /socket (EarlierRegex, e.g. /socket)
+    40 ^~ /n/inner/ <- 43 ~ ^/n/inner/ (RegexTakesPrefix, e.g. /n/inner/)
+    48 /re/deep/ <- 47 ~ /re/ (NestedInRegex, e.g. /re/deep/)
+    "#);
+}
+
+fn nginx_binary() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|d| d.join("nginx"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
+            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
+        );
+        eprintln!("notice: nginx not found; shadowing replay skipped");
+    }
+    found
+}
+
+/// Every claim holds in nginx: the example URI goes to the named winner, and
+/// no URI below the location's path goes to the location (another regex
+/// may take some of them: `/n/inner/a.js` goes to the earlier `\.js$`).
+#[test]
+fn every_claim_holds_in_real_nginx() {
+    let Some(nginx) = nginx_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let fixture_text = std::fs::read_to_string(fixture()).unwrap();
+    // Same line numbers: replace only the listen port and add globals on
+    // line 1.
+    let conf = fixture_text
+        .replacen(
+            "# Location shadowing cases",
+            &format!("daemon off; master_process off; error_log {d}/e.log; pid {d}/n.pid; #"),
+            1,
+        )
+        .replace(
+            "listen 80;",
+            &format!("listen 127.0.0.1:{port}; access_log off; client_body_temp_path {d}/b;"),
+        );
+    std::fs::write(dir.path().join("nginx.conf"), &conf).unwrap();
+    let mut child = Command::new(&nginx)
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-c")
+        .arg(dir.path().join("nginx.conf"))
+        .args(["-e", "stderr"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let body = |uri: &str| {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET {uri} HTTP/1.0\r\n\r\n").unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r.split("\r\n\r\n").nth(1).unwrap_or("").to_string()
+    };
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: None,
+        follow_includes: true,
+    });
+    let entry = config.load_entry(&dir.path().join("nginx.conf")).unwrap();
+    let model = Model::build(&config, entry, Context::Main);
+    let router = Router::new(&model);
+    let claims = shadowed_locations(&router);
+    assert_eq!(claims.len(), 5);
+    let answer_of = |block: BlockId| -> String {
+        // The `return 200 "..."` of a location.
+        model
+            .directives_named(block, "return")
+            .next()
+            .and_then(|d| model.arg(d, 1))
+            .unwrap()
+            .to_string()
+    };
+    for claim in &claims {
+        assert_eq!(body(&claim.example), answer_of(claim.winner), "{claim:?}");
+        let own = answer_of(claim.location);
+        for suffix in ["", "x", "a/b.js", "deep/er/", "A.CSS"] {
+            let uri = format!("{}{suffix}", claim.example);
+            assert_ne!(
+                body(&uri),
+                own,
+                "{uri} reached the location said to be shadowed: {claim:?}"
+            );
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn ten_thousand_locations_in_one_server() {
+    let mut text = String::from("events {}\nhttp { server {\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("location /app{i}/ws/ {{ return 200; }}\n"));
+    }
+    for i in 0..50 {
+        text.push_str(&format!("location ~ ^/app{i}/ {{ return 200; }}\n"));
+    }
+    text.push_str("} }\n");
+    let mut config = ConfigSet::new(LoadOptions::default());
+    let entry = config.add_entry_source(std::path::Path::new("big.conf"), text.into_bytes());
+    let model = Model::build(&config, entry, Context::Main);
+    let router = Router::new(&model);
+    let claims = shadowed_locations(&router);
+    // ^/app1/ takes /app1/ws/ but also /app10.../ws/? No: "/app10/ws/"
+    // does not start with "/app1/". Exactly the first 50 are shadowed.
+    assert_eq!(claims.len(), 50);
+    assert!(claims
+        .iter()
+        .all(|c| c.reason == ShadowReason::RegexTakesPrefix));
+}
