@@ -87,7 +87,8 @@ pub enum HostKind {
     Localhost,
     /// The name of an `upstream {}` block.
     Upstream(BlockId),
-    /// A host name nginx resolves once, at start or reload.
+    /// A host name nginx resolves once, at start or reload (and `nginx -t`
+    /// fails when it does not resolve).
     StaticName,
 }
 
@@ -96,7 +97,9 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
     if url.unix {
         return HostKind::Unix;
     }
-    if url.has_variables && !referenced(&url.host).is_empty() || url.host.is_empty() {
+    // Any variable makes nginx evaluate the whole URL per request and
+    // resolve its host then (upstream names first, else the resolver).
+    if url.has_variables || url.host.is_empty() {
         return HostKind::Variable;
     }
     let host = url.host.as_str();
@@ -129,6 +132,41 @@ pub fn upstream_named(model: &Model, name: &str) -> Option<BlockId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classifies_hosts_against_upstreams() {
+        let mut config =
+            nginx_wslint_parser::ConfigSet::new(nginx_wslint_parser::LoadOptions::default());
+        let entry = config.add_entry_source(
+            std::path::Path::new("t.conf"),
+            b"http { upstream Backend { zone be 64k; server app:3000 resolve; server 10.0.0.1; } }"
+                .to_vec(),
+        );
+        let model = Model::build(&config, entry, nginx_wslint_parser::Context::Main);
+        let kind = |v: &str| host_kind(&model, &parse_pass_url(v));
+        assert!(
+            matches!(kind("http://backend"), HostKind::Upstream(_)),
+            "upstream names are case-insensitive"
+        );
+        assert_eq!(kind("http://app:3000"), HostKind::StaticName);
+        assert_eq!(kind("http://127.0.0.1:3000"), HostKind::Ip);
+        assert_eq!(kind("http://[::1]"), HostKind::Ip);
+        assert_eq!(kind("http://LocalHost:80"), HostKind::Localhost);
+        assert_eq!(kind("http://unix:/run/a.sock"), HostKind::Unix);
+        assert_eq!(kind("http://$backend"), HostKind::Variable);
+        assert_eq!(kind("$target"), HostKind::Variable);
+        assert_eq!(
+            kind("http://app:3000$request_uri"),
+            HostKind::Variable,
+            "any variable: resolved per request"
+        );
+        let upstream = upstream_named(&model, "backend").unwrap();
+        let servers = upstream_servers(&model, upstream);
+        assert_eq!(servers.len(), 2);
+        assert!(servers[0].resolve && !servers[1].resolve);
+        assert!(resolved_only_at_start(&model, &servers[0].url));
+        assert!(!resolved_only_at_start(&model, &servers[1].url));
+    }
 
     #[test]
     fn splits_pass_urls() {
@@ -165,4 +203,36 @@ mod tests {
             ("", "127.0.0.1", Some("9000"))
         );
     }
+}
+
+/// One `server` line of an `upstream` block.
+#[derive(Debug, Clone)]
+pub struct UpstreamServer<'a> {
+    pub directive: crate::model::DirRef<'a>,
+    pub url: PassUrl,
+    /// Has the `resolve` parameter (re-resolved at run time, 1.27.3+ in
+    /// open source; needs a `zone` and a resolver).
+    pub resolve: bool,
+}
+
+/// The `server` lines of an `upstream` block.
+pub fn upstream_servers<'a>(model: &Model<'a>, upstream: BlockId) -> Vec<UpstreamServer<'a>> {
+    model
+        .directives_named(upstream, "server")
+        .map(|d| {
+            let args = model.args(d);
+            UpstreamServer {
+                directive: d,
+                url: parse_pass_url(args.first().copied().unwrap_or("")),
+                resolve: args.iter().skip(1).any(|a| *a == "resolve"),
+            }
+        })
+        .collect()
+}
+
+/// Whether nginx resolves `url`'s host only when it starts or reloads: a
+/// host name that is not an IP, not `localhost`, not a UNIX socket, not an
+/// `upstream` name and not built from variables.
+pub fn resolved_only_at_start(model: &Model, url: &PassUrl) -> bool {
+    host_kind(model, url) == HostKind::StaticName
 }
