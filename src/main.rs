@@ -2,7 +2,6 @@
 //! proxying mistakes.
 
 mod cli;
-mod diagnostic;
 mod discover;
 mod output;
 mod route;
@@ -16,7 +15,7 @@ use nginx_wslint_parser::payload::{self, PayloadOptions};
 use nginx_wslint_parser::{context, ConfigSet, Context, LoadOptions};
 
 use cli::{CheckArgs, Cli, Command, ParseArgs};
-use diagnostic::Diagnostic;
+use nginx_wslint_rules::diagnostic::{self, Diagnostic};
 
 /// Exit statuses (SPEC §2).
 const EXIT_CLEAN: u8 = 0;

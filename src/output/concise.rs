@@ -3,7 +3,7 @@ use std::io::{self, Write};
 use nginx_wslint_parser::ConfigSet;
 
 use super::display_path;
-use crate::diagnostic::Diagnostic;
+use nginx_wslint_rules::diagnostic::Diagnostic;
 
 /// `path:line:col: CODE message`, one line per diagnostic.
 pub fn print(

@@ -10,7 +10,7 @@ use miette::{
 use nginx_wslint_parser::ConfigSet;
 
 use super::display_path;
-use crate::diagnostic::{Diagnostic, Severity};
+use nginx_wslint_rules::diagnostic::{Diagnostic, Severity};
 
 /// A file's bytes with the name miette shows above the snippet.
 struct NamedBytes<'a> {
@@ -70,6 +70,7 @@ impl miette::Diagnostic for Report<'_> {
         Some(match self.diagnostic.code.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
         })
     }
 

@@ -4,7 +4,7 @@ use nginx_wslint_parser::ConfigSet;
 use serde::Serialize;
 
 use super::display_path;
-use crate::diagnostic::{Diagnostic, Severity};
+use nginx_wslint_rules::diagnostic::{Diagnostic, Severity};
 
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use nginx_wslint_parser::ConfigSet;
 
 use crate::cli::OutputFormat;
-use crate::diagnostic::Diagnostic;
+use nginx_wslint_rules::diagnostic::Diagnostic;
 
 pub struct Printer {
     pub format: OutputFormat,

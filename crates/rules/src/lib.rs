@@ -5,5 +5,6 @@
 //!   nginx decides (URI normalisation, exact/prefix/`^~`/regex matching,
 //!   nested locations, server names).
 
+pub mod diagnostic;
 pub mod model;
 pub mod routing;

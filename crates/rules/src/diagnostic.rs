@@ -1,4 +1,4 @@
-//! Diagnostics as the outputs print them.
+//! Diagnostics: what every rule and the parser's checks report.
 
 use nginx_wslint_parser::{
     ConfigSet, FileId, LineCol, LoadDiagnostic, LoadDiagnosticKind, Span, SyntaxError,
@@ -8,14 +8,25 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    Info,
     Warning,
     Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
 }
 
 /// Where diagnostics' documentation lives; each code has a page.
 pub const DOCS_URL: &str = "https://github.com/nginx-wslint/nginx-wslint/blob/main/docs/rules";
 
-/// A non-rule diagnostic code (SPEC §1).
+/// A diagnostic code: a rule's or one of the non-rule checks' (SPEC §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Code {
     pub code: &'static str,
@@ -71,6 +82,18 @@ impl Diagnostic {
             start: source.line_col(span.start),
             end: source.line_col(span.end),
         }
+    }
+
+    /// Overrides the code's default severity (WS009 is an error only when
+    /// Upgrade/Connection are dropped).
+    pub fn with_severity(mut self, severity: Severity) -> Diagnostic {
+        self.code.severity = severity;
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.related = Some((span, label.into()));
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
