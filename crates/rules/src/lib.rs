@@ -8,3 +8,4 @@
 pub mod diagnostic;
 pub mod model;
 pub mod routing;
+pub mod rules;

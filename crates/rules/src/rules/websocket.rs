@@ -1,0 +1,353 @@
+//! Which locations are WebSocket locations (SPEC §1 "WebSocket location"):
+//! a location that passes requests upstream and
+//!
+//! 1. whose effective headers or own directives declare upgrade intent (an
+//!    `Upgrade` header, a `Connection` header carrying `upgrade`, a use of
+//!    `$http_upgrade` or `$connection_upgrade`), even if incomplete;
+//! 2. whose path looks like a WebSocket endpoint (a segment `ws`, `wss`,
+//!    `websocket(s)`, `socket.io`, `sockjs`, `sockjs-node`, `cable`,
+//!    `hub(s)`, `webpack-hmr`, `notify_push`, `graphql-ws`,
+//!    `subscriptions`, case-insensitive, alone or followed by `-`, `_` or
+//!    `.`);
+//! 3. that has a `# nginx-wslint: websocket` comment on the line above; or
+//! 4. whose path a configured `websocket-paths` regex matches.
+//!
+//! A catch-all `location /` qualifies only through 1, 3 or 4. A location is
+//! WebSocket-*dedicated* when it qualifies through 2, 3 or 4.
+
+use std::collections::HashMap;
+
+use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
+
+use crate::model::effective::ProxySettings;
+use crate::model::variables::referenced;
+use crate::model::{BlockId, DirRef, Model};
+use crate::routing::location::{parse_location_args, Modifier};
+use crate::rules::Settings;
+
+/// Why a location counts as a WebSocket location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Upgrade headers or variables in effect (from this block or inherited).
+    Headers {
+        own: bool,
+    },
+    Path,
+    Comment,
+    ConfiguredPath,
+}
+
+impl Intent {
+    pub fn dedicated(self) -> bool {
+        !matches!(self, Intent::Headers { .. })
+    }
+}
+
+/// A location that passes requests upstream, with what the rules need.
+#[derive(Debug, Clone)]
+pub struct LocationInfo<'a> {
+    pub block: BlockId,
+    /// The `location` directive.
+    pub header: DirRef<'a>,
+    pub modifier: Modifier,
+    pub path: String,
+    pub proxy: ProxySettings<'a>,
+    /// The `*_pass` directive in effect and its name.
+    pub pass: DirRef<'a>,
+    pub pass_name: &'a str,
+    /// `Some` for a WebSocket location: why.
+    pub intent: Option<Intent>,
+}
+
+impl LocationInfo<'_> {
+    pub fn is_websocket(&self) -> bool {
+        self.intent.is_some()
+    }
+
+    pub fn is_dedicated(&self) -> bool {
+        self.intent.is_some_and(Intent::dedicated)
+    }
+
+    pub fn proxies(&self) -> bool {
+        self.pass_name == "proxy_pass"
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "ws",
+    "wss",
+    "websocket",
+    "websockets",
+    "socket.io",
+    "sockjs",
+    "sockjs-node",
+    "cable",
+    "hub",
+    "hubs",
+    "webpack-hmr",
+    "notify_push",
+    "graphql-ws",
+    "subscriptions",
+];
+
+/// Whether a location path (prefix or regex text) has a WebSocket-looking
+/// segment.
+pub fn path_looks_websocket(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        // Regex syntax around a segment: `^`, `$`, escapes, groups.
+        let cleaned: String = segment
+            .chars()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    '^' | '$' | '\\' | '(' | ')' | '?' | '*' | '+' | '[' | ']'
+                )
+            })
+            .collect();
+        let lower = cleaned.to_ascii_lowercase();
+        lower.split('|').any(|alternative| {
+            KEYWORDS.iter().any(|k| {
+                alternative == *k
+                    || alternative
+                        .strip_prefix(k)
+                        .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
+            })
+        })
+    })
+}
+
+/// Whether the upgrade variables or headers appear in a value.
+fn mentions_upgrade_variable(value: &str) -> bool {
+    referenced(value).iter().any(|v| {
+        v.eq_ignore_ascii_case("http_upgrade") || v.eq_ignore_ascii_case("connection_upgrade")
+    })
+}
+
+fn headers_declare_upgrade(proxy: &ProxySettings) -> bool {
+    proxy.headers.iter().any(|h| {
+        h.is("Upgrade")
+            || (h.is("Connection")
+                && (h.value.to_ascii_lowercase().contains("upgrade")
+                    || mentions_upgrade_variable(h.value)))
+    })
+}
+
+/// Locations marked with `# nginx-wslint: websocket` on the line above,
+/// per file: (file, start of the location directive).
+struct Markers {
+    by_file: HashMap<FileId, Vec<u32>>,
+}
+
+impl Markers {
+    fn marked(&mut self, model: &Model, d: DirRef) -> bool {
+        let starts = self
+            .by_file
+            .entry(d.file)
+            .or_insert_with(|| marked_directives(model.file(d.file)));
+        starts.binary_search(&d.directive.span.start).is_ok()
+    }
+}
+
+fn marked_directives(file: &SourceFile) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&[Node]> = vec![&file.items];
+    while let Some(items) = stack.pop() {
+        for pair in items.windows(2) {
+            if let (Node::Comment(c), Node::Directive(d)) = (&pair[0], &pair[1]) {
+                let text = file.comment_text(c);
+                let is_marker = text
+                    .trim()
+                    .strip_prefix("nginx-wslint:")
+                    .is_some_and(|rest| rest.trim() == "websocket");
+                if is_marker && d.line() == c.line + 1 {
+                    out.push(d.span.start);
+                }
+            }
+        }
+        for node in items {
+            if let Node::Directive(d) = node {
+                if let Some(b) = &d.block {
+                    stack.push(&b.items);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Every location that passes requests upstream, with its WebSocket intent.
+pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'a>> {
+    let mut markers = Markers {
+        by_file: HashMap::new(),
+    };
+    let mut out = Vec::new();
+    for block in model.locations() {
+        let Some(header) = model.block(block).header else {
+            continue;
+        };
+        let Some((modifier, path)) = parse_location_args(&model.args(header)) else {
+            continue;
+        };
+        let proxy = model.proxy_settings(block, settings.target);
+        let Some(pass) = proxy.pass else { continue };
+        let pass_name = model.name(pass);
+        let own_upgrade =
+            model
+                .directives(block)
+                .any(|d| model.args(d).iter().any(|a| mentions_upgrade_variable(a)))
+                || model
+                    .children(block)
+                    .filter(|&c| model.block(c).context == Context::If)
+                    .any(|c| {
+                        model.block(c).header.is_some_and(|h| {
+                            model.args(h).iter().any(|a| mentions_upgrade_variable(a))
+                        }) || model
+                            .directives(c)
+                            .any(|d| model.args(d).iter().any(|a| mentions_upgrade_variable(a)))
+                    });
+        let own_headers = proxy.headers_level == Some(block) && headers_declare_upgrade(&proxy);
+        let intent = if markers.marked(model, header) {
+            Some(Intent::Comment)
+        } else if settings.websocket_paths.iter().any(|r| r.is_match(&path)) {
+            Some(Intent::ConfiguredPath)
+        } else if modifier != Modifier::Named && path_looks_websocket(&path) {
+            Some(Intent::Path)
+        } else if own_headers || own_upgrade {
+            Some(Intent::Headers { own: true })
+        } else if headers_declare_upgrade(&proxy) {
+            Some(Intent::Headers { own: false })
+        } else {
+            None
+        };
+        out.push(LocationInfo {
+            block,
+            header,
+            modifier,
+            path,
+            proxy,
+            pass,
+            pass_name,
+            intent,
+        });
+    }
+    out
+}
+
+/// Variables set by `map $http_upgrade $name { ... }`: equivalents of
+/// `$connection_upgrade` for the Connection header.
+pub fn upgrade_maps(model: &Model) -> std::collections::HashSet<String> {
+    model
+        .all_blocks()
+        .filter(|&b| model.block_name(b) == "map")
+        .filter_map(|b| model.block(b).header)
+        .filter_map(|h| {
+            let args = model.args(h);
+            (args
+                .first()
+                .is_some_and(|a| a.eq_ignore_ascii_case("$http_upgrade")))
+            .then(|| {
+                args.get(1)
+                    .and_then(|v| v.strip_prefix('$'))
+                    .map(str::to_ascii_lowercase)
+            })
+            .flatten()
+        })
+        .collect()
+}
+
+/// How the effective headers of a location treat the upgrade.
+pub struct UpgradeHeaders<'h, 'a> {
+    /// `Upgrade` with `$http_upgrade` (or `websocket`).
+    pub upgrade: Option<&'h crate::model::effective::Header<'a>>,
+    /// `Connection` carrying `upgrade`: a literal, `$connection_upgrade`,
+    /// a map of `$http_upgrade`, or `$http_connection`.
+    pub connection: Option<&'h crate::model::effective::Header<'a>>,
+    /// `Upgrade $connection_upgrade` or `Connection $http_upgrade`.
+    pub swapped: Vec<&'h crate::model::effective::Header<'a>>,
+}
+
+pub fn upgrade_headers<'h, 'a>(
+    proxy: &'h ProxySettings<'a>,
+    maps: &std::collections::HashSet<String>,
+) -> UpgradeHeaders<'h, 'a> {
+    let vars = |v: &str| -> Vec<String> {
+        referenced(v)
+            .iter()
+            .map(|x| x.to_ascii_lowercase())
+            .collect()
+    };
+    let mut out = UpgradeHeaders {
+        upgrade: None,
+        connection: None,
+        swapped: Vec::new(),
+    };
+    for h in &proxy.headers {
+        let used = vars(h.value);
+        if h.is("Upgrade") {
+            if used
+                .iter()
+                .any(|v| v == "connection_upgrade" || maps.contains(v))
+            {
+                out.swapped.push(h);
+            } else if used.iter().any(|v| v == "http_upgrade")
+                || h.value.eq_ignore_ascii_case("websocket")
+            {
+                out.upgrade.get_or_insert(h);
+            }
+        } else if h.is("Connection") {
+            if used.iter().any(|v| v == "http_upgrade") {
+                out.swapped.push(h);
+            } else if h.value.to_ascii_lowercase().contains("upgrade")
+                || used.iter().any(|v| {
+                    v == "connection_upgrade" || v == "http_connection" || maps.contains(v)
+                })
+            {
+                out.connection.get_or_insert(h);
+            }
+        }
+    }
+    out
+}
+
+/// Whether the location's own `proxy_set_header` list discards an outer
+/// header named `name` (WS009's situation).
+pub fn discards(proxy: &ProxySettings, name: &str) -> bool {
+    proxy.discarded.iter().any(|h| h.is(name)) && !proxy.headers.iter().any(|h| h.is(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_looking_paths() {
+        for yes in [
+            "/ws/",
+            "/api/mqtt/ws/",
+            "/socket.io/",
+            "/app/sockjs/",
+            "/websocket",
+            "/cable",
+            "/hubs/chat",
+            "^/ws-gateway/",
+            "~* ^/(ws|api)/$",
+            "/graphql-ws",
+            "/WS/",
+        ] {
+            assert!(path_looks_websocket(yes), "{yes}");
+        }
+        for no in [
+            "/",
+            "/api/",
+            "/wsdl/",
+            "/news/",
+            "/socket/",
+            "/hubble/",
+            "\\.(js|css)$",
+            "/cables/",
+        ] {
+            assert!(!path_looks_websocket(no), "{no}");
+        }
+    }
+}

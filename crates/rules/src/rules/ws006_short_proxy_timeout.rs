@@ -1,0 +1,97 @@
+use crate::model::time::format_msec;
+use crate::rules::{declare_rule, Checker, Intent};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds WebSocket locations whose effective `proxy_read_timeout` or
+    /// `proxy_send_timeout` is below the minimum (300s by default;
+    /// `--min-timeout` or `min-timeout` in `.nginx-wslint.toml`), including
+    /// when nginx's 60s default applies.
+    ///
+    /// Only locations dedicated to WebSockets (by path, comment or
+    /// `websocket-paths`) or declaring upgrade headers themselves are
+    /// checked; a location that merely inherits server-wide upgrade headers
+    /// may serve plain requests only.
+    ///
+    /// ## Why is this bad?
+    /// In a WebSocket tunnel `proxy_read_timeout` is the idle limit: when
+    /// neither side sends anything for that long, nginx closes the
+    /// connection, and with the default `error` log level it logs nothing.
+    /// Idle chat or dashboard sockets drop every 60 seconds.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location /ws/ {
+    ///     proxy_pass http://app;
+    ///     proxy_http_version 1.1;
+    ///     proxy_set_header Upgrade $http_upgrade;
+    ///     proxy_set_header Connection $connection_upgrade;
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location /ws/ {
+    ///     ...
+    ///     proxy_read_timeout 1h;
+    ///     proxy_send_timeout 1h;
+    /// }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: raising timeouts changes behaviour beyond the diagnostic
+    /// (dead peers are noticed later); the fix sets both to the configured
+    /// minimum. Application-level pings are the other remedy.
+    pub const RULE = ("WS006", "short-proxy-timeout", Warning, Unsafe, check);
+}
+
+fn check(c: &mut Checker) {
+    let min = c.settings.min_timeout_ms;
+    let mut found = Vec::new();
+    for loc in c.locations.iter().filter(|l| l.proxies()) {
+        match loc.intent {
+            Some(Intent::Headers { own: false }) | None => continue,
+            Some(_) => {}
+        }
+        for (name, setting) in [
+            ("proxy_read_timeout", loc.proxy.read_timeout),
+            ("proxy_send_timeout", loc.proxy.send_timeout),
+        ] {
+            // 0 is WS014's; an invalid value is nginx's own error.
+            let Some(value) = setting.value else { continue };
+            if value == 0 || value >= min {
+                continue;
+            }
+            found.push((name, value, setting.source, loc.header));
+        }
+    }
+    for (name, value, source, location) in found {
+        let (at, message) = match source {
+            Some(d) => (
+                d,
+                format!(
+                    "`{}` closes idle WebSocket connections of `{}` after {}; the minimum is {}",
+                    c.text(d),
+                    c.text(location),
+                    format_msec(value),
+                    format_msec(min)
+                ),
+            ),
+            None => (
+                location,
+                format!(
+                    "`{}` uses nginx's default `{name} 60s`: idle WebSocket connections are closed after a minute (minimum {})",
+                    c.text(location),
+                    format_msec(min)
+                ),
+            ),
+        };
+        let span = c.header_span(at);
+        if let Some(d) = c.report(RULE.code, at, span, message) {
+            d.help = Some(format!(
+                "set `{name} {};` (or more) for WebSocket locations, or send application pings",
+                format_msec(min)
+            ));
+        }
+    }
+}

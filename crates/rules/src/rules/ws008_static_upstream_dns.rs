@@ -1,0 +1,80 @@
+use crate::model::upstream::{host_kind, parse_pass_url, upstream_servers, HostKind};
+use crate::model::version::Version;
+use crate::rules::{declare_rule, Checker};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds `proxy_pass` URLs and upstream `server` lines whose host is a
+    /// name nginx resolves only when it starts or reloads: not an IP
+    /// address, not `localhost`, not a `unix:` socket, not an `upstream`
+    /// name, not built from variables, and (for upstream servers) without
+    /// `resolve`.
+    ///
+    /// ## Why is this bad?
+    /// The name is resolved once. If it does not resolve at that moment —
+    /// the classic Docker case of nginx starting before the app container —
+    /// nginx refuses to start (`host not found in upstream`); if the
+    /// backend's address changes later (a restarted container), nginx keeps
+    /// the dead address and answers 502 until it is reloaded.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location /ws/ { proxy_pass http://backend:8000; }
+    /// ```
+    ///
+    /// Use instead (nginx 1.27.3 and later):
+    /// ```nginx
+    /// resolver 127.0.0.11 valid=10s;
+    /// upstream backend { zone backend 64k; server backend:8000 resolve; }
+    /// location /ws/ { proxy_pass http://backend; }
+    /// ```
+    /// Before 1.27.3: `resolver` plus `set $backend http://backend:8000;
+    /// proxy_pass $backend;` (this changes URI handling, so it is offered
+    /// only when `proxy_pass` has no URI part).
+    ///
+    /// ## Fix safety
+    /// Sometimes available: it needs a resolver address (`--resolver` or
+    /// `resolver` in `.nginx-wslint.toml`); the form depends on
+    /// `--target-version`.
+    pub const RULE = ("WS008", "static-upstream-dns", Warning, Sometimes, check);
+}
+
+fn check(c: &mut Checker) {
+    let model = c.model;
+    let resolve_supported = c.settings.target.at_least(Version::UPSTREAM_RESOLVE);
+    let mut found = Vec::new();
+    for block in model.all_blocks() {
+        for d in model.directives_named(block, "proxy_pass") {
+            let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
+            if host_kind(model, &url) == HostKind::StaticName {
+                found.push((d, url.host.clone(), false));
+            }
+        }
+        if model.block_name(block) == "upstream" {
+            for server in upstream_servers(model, block) {
+                let kind = host_kind(model, &server.url);
+                let dynamic = server.resolve && resolve_supported;
+                if kind == HostKind::StaticName && !dynamic {
+                    found.push((server.directive, server.url.host.clone(), true));
+                }
+            }
+        }
+    }
+    for (d, host, in_upstream) in found {
+        let span = c.header_span(d);
+        let message = format!(
+            "`{}` names host \"{host}\", which nginx resolves only at start and reload: if it does not resolve then, nginx refuses to start; if its address changes, nginx keeps the old one",
+            c.text(d)
+        );
+        let help = if resolve_supported {
+            "use an `upstream` with `zone` and `server NAME resolve`, plus a `resolver`"
+        } else if in_upstream {
+            "nginx before 1.27.3 cannot re-resolve upstream servers: use `resolver` with a variable in `proxy_pass`"
+        } else {
+            "add a `resolver` and use a variable: `set $backend http://NAME:PORT; proxy_pass $backend;`"
+        };
+        if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.help = Some(help.into());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+use crate::diagnostic::Severity;
+use crate::rules::{declare_rule, Checker};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds blocks that define their own `proxy_set_header`, which silently
+    /// discards every `proxy_set_header` of the outer levels, when some of
+    /// the discarded headers are not set again. An error when `Upgrade` or
+    /// `Connection` are among them, a warning otherwise. Reported at the
+    /// block's first `proxy_set_header`.
+    ///
+    /// ## Why is this bad?
+    /// nginx inherits `proxy_set_header` only when a level defines none
+    /// (checked on real nginx: a location adding `proxy_set_header Host
+    /// $host` loses the server's `Upgrade` and `Connection`, and the backend
+    /// sees `Connection: close`). Adding one innocent header breaks the
+    /// WebSocket. When this explains missing Upgrade/Connection headers,
+    /// WS001/WS002 are not reported for that location.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// server {
+    ///     proxy_set_header Upgrade $http_upgrade;
+    ///     proxy_set_header Connection $connection_upgrade;
+    ///     location /ws/ {
+    ///         proxy_set_header Host $host;    # drops the two above
+    ///         proxy_pass http://app;
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Use instead: repeat the dropped headers in the inner block.
+    ///
+    /// ## Fix safety
+    /// Safe: copies the dropped headers into the inner block, which is what
+    /// nginx did before the inner `proxy_set_header` was added.
+    pub const RULE = ("WS009", "dropped-inherited-headers", Warning, Always, check);
+}
+
+fn check(c: &mut Checker) {
+    let model = c.model;
+    let mut found = Vec::new();
+    for loc in c.locations.iter().filter(|l| l.proxies()) {
+        let (Some(level), Some(outer)) = (loc.proxy.headers_level, loc.proxy.discarded_level)
+        else {
+            continue;
+        };
+        let dropped: Vec<_> = loc
+            .proxy
+            .discarded
+            .iter()
+            .filter(|h| !loc.proxy.headers.iter().any(|own| own.is(h.name)))
+            .map(|h| (h.name, h.directive))
+            .collect();
+        if dropped.is_empty() {
+            continue;
+        }
+        let Some(first) = loc.proxy.headers.first() else {
+            continue;
+        };
+        found.push((first.directive, level, outer, dropped));
+    }
+    for (first, _level, outer, dropped) in found {
+        let websocket = dropped.iter().any(|(n, _)| {
+            n.eq_ignore_ascii_case("Upgrade") || n.eq_ignore_ascii_case("Connection")
+        });
+        let names: Vec<&str> = dropped.iter().map(|(n, _)| *n).collect();
+        let outer_place = model.block(outer).header.map_or_else(
+            || "the top level".to_string(),
+            |h| format!("`{}` at {}", c.text(h), c.place(h)),
+        );
+        let consequence = if websocket {
+            ": the backend gets no upgrade request, so WebSockets fail"
+        } else {
+            ""
+        };
+        let message = format!(
+            "this `proxy_set_header` makes nginx ignore every `proxy_set_header` of {outer_place}; dropped here: {}{consequence}",
+            names.join(", ")
+        );
+        let span = c.header_span(first);
+        let related = dropped.first().map(|(_, d)| (c.header_span(*d), d.file));
+        if let Some(d) = c.report(RULE.code, first, span, message) {
+            if websocket {
+                d.code.severity = Severity::Error;
+            }
+            d.help = Some(format!(
+                "repeat the dropped headers here: {}",
+                names.join(", ")
+            ));
+            if let Some((span, file)) = related {
+                if file == first.file {
+                    d.related = Some((
+                        span,
+                        "inherited only while the inner block sets none".into(),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+use crate::model::upstream::{host_kind, parse_pass_url, upstream_named, HostKind};
+use crate::model::variables::referenced;
+use crate::rules::{declare_rule, Checker};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds `proxy_pass` with variables whose value is a host name to
+    /// resolve, with no `resolver` in effect. A value is known to hold a
+    /// host name when the variable is `$host`, `$http_host` or
+    /// `$server_name`, or is `set` to a literal URL or name that is not an
+    /// IP address, `localhost` or an `upstream` name.
+    ///
+    /// ## Why is this bad?
+    /// With variables nginx resolves the host per request, through
+    /// `resolver` only (it never reads `/etc/resolv.conf`). Without one,
+    /// every request fails with 502 and the log says `no resolver defined to
+    /// resolve app`; `nginx -t` does not notice.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// set $backend http://app:3000;
+    /// proxy_pass $backend;
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// resolver 127.0.0.11 valid=10s;   # Docker's embedded DNS
+    /// set $backend http://app:3000;
+    /// proxy_pass $backend;
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No fix unless a resolver address is configured (`--resolver` or
+    /// `resolver` in `.nginx-wslint.toml`).
+    pub const RULE = ("WS012", "missing-resolver", Error, Sometimes, check);
+}
+
+/// Variables whose value is a request's host name.
+const HOST_VARIABLES: &[&str] = &["host", "http_host", "server_name"];
+
+fn check(c: &mut Checker) {
+    let model = c.model;
+    // Literal values of `set $var value` anywhere.
+    let mut set_values: Vec<(String, &str)> = Vec::new();
+    for block in model.all_blocks() {
+        for d in model.directives_named(block, "set") {
+            if let (Some(var), Some(value)) = (model.arg(d, 0), model.arg(d, 1)) {
+                set_values.push((var.trim_start_matches('$').to_ascii_lowercase(), value));
+            }
+        }
+    }
+    let needs_dns = |value: &str| -> bool {
+        let value_url = parse_pass_url(
+            if value.contains("://") {
+                value.to_string()
+            } else {
+                format!("http://{value}")
+            }
+            .as_str(),
+        );
+        !value_url.has_variables
+            && host_kind(model, &value_url) == HostKind::StaticName
+            && upstream_named(model, &value_url.host).is_none()
+    };
+    let mut found = Vec::new();
+    for loc in c.locations.iter().filter(|l| l.proxies()) {
+        if loc.proxy.resolver.is_some() {
+            continue;
+        }
+        let value = model.arg(loc.pass, 0).unwrap_or("");
+        let url = parse_pass_url(value);
+        if !url.has_variables {
+            continue;
+        }
+        // The variables that make up the host part.
+        let host_vars: Vec<String> = if value.starts_with('$') {
+            referenced(value)
+                .first()
+                .map(|v| v.to_ascii_lowercase())
+                .into_iter()
+                .collect()
+        } else {
+            referenced(&url.host)
+                .iter()
+                .map(|v| v.to_ascii_lowercase())
+                .collect()
+        };
+        let host_name = host_vars.iter().find(|v| {
+            HOST_VARIABLES.contains(&v.as_str())
+                || set_values
+                    .iter()
+                    .any(|(name, value)| name == *v && needs_dns(value))
+        });
+        if let Some(var) = host_name {
+            found.push((loc.pass, var.clone()));
+        }
+    }
+    for (d, var) in found {
+        let message = format!(
+            "`{}` resolves the host in `${var}` for every request, but no `resolver` is in effect: every request fails with 502 (`no resolver defined`)",
+            c.text(d)
+        );
+        let span = c.header_span(d);
+        if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.help = Some("add `resolver ADDRESS valid=10s;` (Docker: 127.0.0.11) in http, server or this location".into());
+        }
+    }
+}

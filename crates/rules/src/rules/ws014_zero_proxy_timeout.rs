@@ -1,0 +1,51 @@
+use crate::model::time::parse_msec;
+use crate::rules::{declare_rule, Checker};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds `proxy_read_timeout 0` and `proxy_send_timeout 0`. Takes
+    /// precedence over WS006.
+    ///
+    /// ## Why is this bad?
+    /// 0 does not mean "no timeout": nginx times out at once and answers
+    /// 504 before the backend's `101` arrives (checked on real nginx).
+    ///
+    /// ## Example
+    /// ```nginx
+    /// proxy_read_timeout 0;
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// proxy_read_timeout 1d;
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: sets the configured minimum (`--min-timeout`, 300s by default).
+    pub const RULE = ("WS014", "zero-proxy-timeout", Error, Always, check);
+}
+
+fn check(c: &mut Checker) {
+    let model = c.model;
+    let mut found = Vec::new();
+    for block in model.all_blocks() {
+        for d in model.directives(block) {
+            let name = model.name(d);
+            if (name == "proxy_read_timeout" || name == "proxy_send_timeout")
+                && model.arg(d, 0).and_then(|v| parse_msec(v).ok()) == Some(0)
+            {
+                found.push(d);
+            }
+        }
+    }
+    for d in found {
+        let message = format!(
+            "`{}` does not disable the timeout: nginx times out immediately and answers 504 before the WebSocket handshake completes",
+            c.text(d)
+        );
+        let span = c.header_span(d);
+        if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.help = Some("use a long value such as `1h` or `1d`".into());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+use crate::model::upstream::parse_pass_url;
+use crate::rules::{declare_rule, Checker};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds `proxy_pass ws://...` and `proxy_pass wss://...`.
+    ///
+    /// ## Why is this bad?
+    /// nginx rejects the configuration (`invalid URL prefix`): the WebSocket
+    /// upgrade happens over `http://` or `https://`, with the Upgrade
+    /// headers.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// proxy_pass ws://app:8080;
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// proxy_pass http://app:8080;
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: `ws://` becomes `http://`, `wss://` becomes `https://`.
+    pub const RULE = ("WS016", "websocket-scheme-in-proxy-pass", Error, Always, check);
+}
+
+fn check(c: &mut Checker) {
+    let model = c.model;
+    let mut found = Vec::new();
+    for block in model.all_blocks() {
+        for d in model.directives_named(block, "proxy_pass") {
+            let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
+            if url.scheme == "ws" || url.scheme == "wss" {
+                found.push((d, url.scheme));
+            }
+        }
+    }
+    for (d, scheme) in found {
+        let replacement = if scheme == "ws" { "http" } else { "https" };
+        let message = format!(
+            "`{}`: nginx rejects the `{scheme}://` scheme (`invalid URL prefix`); WebSockets are proxied over `{replacement}://`",
+            c.text(d)
+        );
+        let span = c.header_span(d);
+        if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.help = Some(format!("write `{replacement}://` instead of `{scheme}://`"));
+        }
+    }
+}
