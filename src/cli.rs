@@ -25,6 +25,22 @@ pub enum Command {
     Parse(ParseArgs),
     /// Show which server and location nginx picks for a request.
     Route(RouteArgs),
+    /// Explain a rule (by code or name), or list them all.
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule code (`WS001`) or name (`missing-upgrade-header`).
+    #[arg(required_unless_present = "all")]
+    pub rule: Option<String>,
+
+    /// Explain every rule.
+    #[arg(long, conflicts_with = "rule")]
+    pub all: bool,
+
+    #[arg(long, value_enum, default_value_t = RouteFormat::Full)]
+    pub output_format: RouteFormat,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +116,25 @@ pub struct CheckArgs {
     /// File name to report for input read from standard input.
     #[arg(long)]
     pub stdin_filename: Option<PathBuf>,
+
+    /// Report only these rules: codes, names, or code prefixes such as
+    /// `WS00` (comma-separated, repeatable; default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not report these rules (same forms as --select).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// The nginx version the configuration runs on: X.Y or X.Y.Z (default
+    /// 1.26). Decides defaults such as proxy_http_version 1.1 (1.29.7+).
+    #[arg(long)]
+    pub target_version: Option<String>,
+
+    /// Minimum WebSocket read/send timeout for WS006, in nginx time syntax
+    /// (default 300s).
+    #[arg(long)]
+    pub min_timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -137,7 +172,7 @@ pub enum OutputFormat {
 
 /// Subcommand names, to tell `nginx-wslint PATH` (an implicit `check`) from
 /// `nginx-wslint parse ...`.
-const COMMANDS: &[&str] = &["check", "parse", "route", "help"];
+const COMMANDS: &[&str] = &["check", "parse", "route", "rule", "help"];
 
 /// Inserts `check` when the first argument is not a command, so that
 /// `nginx-wslint [OPTIONS] [PATHS]` runs `check` as SPEC §2 says.

@@ -5,6 +5,8 @@ mod cli;
 mod discover;
 mod output;
 mod route;
+mod rule_command;
+mod selection;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -16,6 +18,11 @@ use nginx_wslint_parser::{context, ConfigSet, Context, LoadOptions};
 
 use cli::{CheckArgs, Cli, Command, ParseArgs};
 use nginx_wslint_rules::diagnostic::{self, Diagnostic};
+use nginx_wslint_rules::model::time::parse_msec;
+use nginx_wslint_rules::model::version::Version;
+use nginx_wslint_rules::model::Model;
+use nginx_wslint_rules::rules::{self, Settings};
+use selection::Selection;
 
 /// Exit statuses (SPEC §2).
 const EXIT_CLEAN: u8 = 0;
@@ -35,6 +42,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
         Command::Route(args) => route::run(args),
+        Command::Rule(args) => rule_command::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -46,6 +54,20 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<u8, String> {
+    let selection = Selection::new(&args.select, &args.ignore)?;
+    let settings = Settings {
+        target: match &args.target_version {
+            Some(v) => v.parse::<Version>().map_err(|e| e.to_string())?,
+            None => Version::DEFAULT_TARGET,
+        },
+        min_timeout_ms: match &args.min_timeout {
+            Some(t) => parse_msec(t).map_err(|e| {
+                format!("invalid --min-timeout \"{t}\": {e} (nginx time syntax, e.g. 300s, 1h)")
+            })?,
+            None => Settings::default().min_timeout_ms,
+        },
+        websocket_paths: Vec::new(),
+    };
     let cli_context = match &args.context {
         Some(c) => Some(c.parse::<Context>()?),
         None => None,
@@ -96,18 +118,35 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     // `# nginx-wslint: context=` comment is reported on its file.
     for entry in &config.entries {
         let file = config.file(entry.file);
-        if let Err(message) = context::resolve_context(file, cli_context) {
-            let span = nginx_wslint_parser::Span::empty(0);
-            diagnostics.push(Diagnostic::new(
-                &config,
-                diagnostic::SYNTAX_ERROR,
-                entry.file,
-                span,
-                format!("invalid nginx-wslint comment: {message}"),
-            ));
+        match context::resolve_context(file, cli_context) {
+            Err(message) => {
+                let span = nginx_wslint_parser::Span::empty(0);
+                diagnostics.push(Diagnostic::new(
+                    &config,
+                    diagnostic::SYNTAX_ERROR,
+                    entry.file,
+                    span,
+                    format!("invalid nginx-wslint comment: {message}"),
+                ));
+            }
+            // Rules judge what nginx would run: on a file nginx rejects,
+            // E001 says what to fix first.
+            Ok(_) if has_syntax_errors(&config, *entry) => {}
+            Ok(ctx) => {
+                let model = Model::build(&config, *entry, ctx);
+                diagnostics.extend(rules::check(&model, &settings, &|rule| {
+                    selection.enabled(rule.code.code, rule.code.name)
+                }));
+            }
         }
     }
+    diagnostics.retain(|d| selection.enabled(d.code.code, d.code.name));
     sort(&config, &mut diagnostics);
+    // A file shared by several entry files is checked from each: report
+    // identical findings once.
+    diagnostics.dedup_by(|a, b| {
+        a.code.code == b.code.code && a.file == b.file && a.span == b.span && a.message == b.message
+    });
 
     let color =
         std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
@@ -128,6 +167,12 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     } else {
         EXIT_DIAGNOSTICS
     })
+}
+
+fn has_syntax_errors(config: &ConfigSet, entry: nginx_wslint_parser::Entry) -> bool {
+    std::iter::once(entry.file)
+        .chain(config.reachable(entry))
+        .any(|f| !config.file(f).errors.is_empty())
 }
 
 /// Diagnostics in a stable order: by file path, position, then code.
