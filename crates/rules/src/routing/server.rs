@@ -1,15 +1,32 @@
 //! Server selection: which `server` block of an http context handles a
-//! request to a port with a `Host` (`ngx_http_find_virtual_server`,
-//! src/http/ngx_http_core_module.c, and the name hashes built in
-//! src/http/ngx_http.c).
+//! request to a port with a `Host`, as nginx 1.22 does it.
 //!
-//! Among the servers listening on the port: an exact name wins, then the
-//! longest wildcard starting with `*` (or the `.example.com` form, which
-//! also matches `example.com`), then the longest wildcard ending with `*`,
-//! then the first matching regex in file order; otherwise the port's
-//! default server (`default_server`, else the first server listening on
-//! it). Names compare case-insensitively; the Host loses its port and a
-//! trailing dot. A server without `listen` listens on `*:80`.
+//! The Host header is first checked and reduced by `ngx_http_validate_host`
+//! (src/http/ngx_http_request.c): it loses a port (everything from the first
+//! `:` outside a leading `[...]` literal) and one trailing dot, and is
+//! lower-cased; an empty result, `..`, `/`, a space or a control character
+//! make nginx answer 400 before any server is chosen (see [`validate_host`]).
+//!
+//! The servers listening on the port are then searched as
+//! `ngx_http_find_virtual_server` does, in the tables `ngx_http_server_names`
+//! (src/http/ngx_http.c) builds with `ngx_hash_add_key` (src/core/ngx_hash.c):
+//!
+//! 1. an exact name (a request without a Host header has the empty name,
+//!    which every server without `server_name` carries);
+//! 2. the most specific `*.example.com` / `.example.com` wildcard, compared
+//!    label by label (`ngx_hash_find_wc_head`; `.example.com` also matches
+//!    `example.com`);
+//! 3. the most specific `www.example.*` wildcard (`ngx_hash_find_wc_tail`);
+//! 4. the first regex, in file order, that matches the lower-cased host
+//!    (never tried for an empty host);
+//! 5. otherwise the port's default server (`default_server`, else the first
+//!    server listening on it).
+//!
+//! A name that clashes with an earlier one on the port is ignored (nginx
+//! warns "conflicting server name ... ignored"): see [`conflicting_names`].
+//! A server without `listen` listens on `*:80` (nginx started by root).
+
+use std::collections::{HashMap, HashSet};
 
 use crate::model::{BlockId, Model};
 use crate::routing::regex::{CannotEvaluate, NginxRegex};
@@ -52,8 +69,11 @@ pub fn parse_listen(args: &[&str]) -> Option<Listen> {
 pub struct Server {
     pub block: BlockId,
     pub listens: Vec<Listen>,
-    /// `server_name` values, lower-cased like nginx stores them.
+    /// `server_name` values in order, lower-cased like nginx stores them
+    /// (regexes, starting with `~`, as written). A server without
+    /// `server_name` has the one name `""` (`ngx_http_core_merge_srv_conf`).
     pub names: Vec<String>,
+    /// The regex names, in order.
     regexes: Vec<NginxRegex>,
 }
 
@@ -69,7 +89,7 @@ impl Server {
                 default_server: false,
             });
         }
-        let names: Vec<String> = model
+        let mut names: Vec<String> = model
             .directives_named(block, "server_name")
             .flat_map(|d| model.args(d))
             .map(|n| {
@@ -80,6 +100,9 @@ impl Server {
                 }
             })
             .collect();
+        if names.is_empty() {
+            names.push(String::new());
+        }
         let regexes = names
             .iter()
             .filter_map(|n| n.strip_prefix('~'))
@@ -100,88 +123,322 @@ impl Server {
     }
 }
 
-/// How well a server's names match a host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum NameMatch {
-    Regex,
-    TrailingWildcard(usize),
-    LeadingWildcard(usize),
-    Exact,
+/// Why nginx rejects a Host header with 400 (`ngx_http_validate_host`,
+/// "client sent invalid host header").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidHost {
+    /// Nothing is left once the port and a trailing dot are removed.
+    Empty,
+    /// Two dots in a row (anywhere, port included).
+    ConsecutiveDots,
+    /// A `/`, which could turn the host into a path.
+    Slash,
+    /// A space or an ASCII control character (tab, DEL, NUL, ...).
+    Control,
 }
 
-/// The Host header as nginx compares it: lower case, no port, no trailing
-/// dot.
-pub fn normalize_host(host: &str) -> String {
-    let host = host.trim();
-    let host = if host.starts_with('[') {
-        host.split_inclusive(']').next().unwrap_or(host)
-    } else {
-        host.split(':').next().unwrap_or(host)
-    };
-    host.trim_end_matches('.').to_ascii_lowercase()
-}
-
-fn name_match(server: &Server, host: &str) -> Result<Option<NameMatch>, CannotEvaluate> {
-    let mut best: Option<NameMatch> = None;
-    for name in server.names.iter().filter(|n| !n.starts_with('~')) {
-        let m = if name == host {
-            Some(NameMatch::Exact)
-        } else if let Some(suffix) = name.strip_prefix('*') {
-            (host.ends_with(suffix) && host.len() > suffix.len())
-                .then_some(NameMatch::LeadingWildcard(suffix.len()))
-        } else if let Some(domain) = name.strip_prefix('.') {
-            (host == domain || host.ends_with(name.as_str()))
-                .then_some(NameMatch::LeadingWildcard(name.len()))
-        } else if let Some(prefix) = name.strip_suffix('*') {
-            (host.starts_with(prefix) && host.len() > prefix.len())
-                .then_some(NameMatch::TrailingWildcard(prefix.len()))
-        } else {
-            None
-        };
-        best = best.max(m);
+impl std::fmt::Display for InvalidHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InvalidHost::Empty => "the host is empty",
+            InvalidHost::ConsecutiveDots => "the host has two dots in a row",
+            InvalidHost::Slash => "the host has a slash",
+            InvalidHost::Control => "the host has a space or a control character",
+        })
     }
-    if best.is_none() {
-        for regex in &server.regexes {
-            if regex.is_match(host.as_bytes())? {
-                return Ok(Some(NameMatch::Regex));
+}
+
+/// The host nginx looks servers up with, from a Host header value (without
+/// the leading and trailing spaces nginx's header parser drops), or why
+/// nginx answers 400: `ngx_http_validate_host` of nginx 1.22.
+///
+/// The host ends at the first `:` unless it starts with `[` (an IPv6
+/// literal, which then ends after its `]`). One trailing dot is dropped only
+/// when the last dot of the *whole value* ends the host (so
+/// `example.com.:80` becomes `example.com`, but `example.com.:8.0` keeps its
+/// dot). Upper-case ASCII letters are lowered; other bytes pass.
+pub fn validate_host(host: &str) -> Result<String, InvalidHost> {
+    let bytes = host.as_bytes();
+    #[derive(PartialEq)]
+    enum State {
+        Usual,
+        Literal,
+        Rest,
+    }
+    let mut state = State::Usual;
+    let mut dot_pos: Option<usize> = None;
+    let mut host_len = bytes.len();
+    for (i, &ch) in bytes.iter().enumerate() {
+        match ch {
+            b'.' => {
+                if i > 0 && dot_pos == Some(i - 1) {
+                    return Err(InvalidHost::ConsecutiveDots);
+                }
+                dot_pos = Some(i);
             }
+            b':' if state == State::Usual => {
+                host_len = i;
+                state = State::Rest;
+            }
+            b'[' if i == 0 => state = State::Literal,
+            b']' if state == State::Literal => {
+                host_len = i + 1;
+                state = State::Rest;
+            }
+            b'/' => return Err(InvalidHost::Slash),
+            0..=0x20 | 0x7f => return Err(InvalidHost::Control),
+            _ => {}
         }
     }
-    Ok(best)
+    if host_len > 0 && dot_pos == Some(host_len - 1) {
+        host_len -= 1;
+    }
+    if host_len == 0 {
+        return Err(InvalidHost::Empty);
+    }
+    Ok(host[..host_len].to_ascii_lowercase())
 }
 
-/// Picks the server for a request to `port` with `host` (`None`: no Host
-/// header) among `servers` (in file order).
+/// The Host header as nginx compares it: [`validate_host`]'s answer, or for
+/// a Host nginx rejects, the value lower-cased.
+pub fn normalize_host(host: &str) -> String {
+    let host = host.trim_matches(' ');
+    validate_host(host).unwrap_or_else(|_| host.to_ascii_lowercase())
+}
+
+/// What nginx does with a request to a port.
+#[derive(Debug, Clone, Copy)]
+pub enum Selected<'s> {
+    /// The server that handles the request; `None` when no server listens
+    /// on the port.
+    Server(Option<&'s Server>),
+    /// nginx rejects the Host header with 400 before choosing a server
+    /// (`ngx_http_process_host`); the port's default server sends the 400.
+    InvalidHost {
+        reason: InvalidHost,
+        default: Option<&'s Server>,
+    },
+}
+
+/// A server name as `ngx_hash_add_key` files it.
+enum NameKind<'n> {
+    Exact(&'n str),
+    /// `*.example.com` (`bare`: false) or `.example.com` (`bare`: true,
+    /// also `example.com`), by the part after the wildcard.
+    Head {
+        base: &'n str,
+        bare: bool,
+    },
+    /// `www.example.*`, by the part before `.*`.
+    Tail(&'n str),
+    /// A name nginx refuses ("invalid server name or wildcard").
+    Invalid,
+}
+
+fn name_kind(name: &str) -> NameKind<'_> {
+    let stars = name.bytes().filter(|&b| b == b'*').count();
+    if stars > 1 || name.contains("..") {
+        return NameKind::Invalid;
+    }
+    if name.len() > 1 && name.starts_with('.') {
+        NameKind::Head {
+            base: &name[1..],
+            bare: true,
+        }
+    } else if name.len() > 2 && name.starts_with("*.") {
+        NameKind::Head {
+            base: &name[2..],
+            bare: false,
+        }
+    } else if name.len() > 2 && name.ends_with(".*") {
+        NameKind::Tail(&name[..name.len() - 2])
+    } else if stars > 0 {
+        NameKind::Invalid
+    } else {
+        NameKind::Exact(name)
+    }
+}
+
+/// The name tables of the servers listening on a port, as
+/// `ngx_http_server_names` builds them (servers and names in file order).
+struct VirtualNames<'s> {
+    exact: HashMap<&'s str, &'s Server>,
+    head: Vec<(&'s str, bool, &'s Server)>,
+    tail: Vec<(&'s str, &'s Server)>,
+    regexes: Vec<(&'s NginxRegex, &'s Server)>,
+    /// Names ignored as "conflicting server name".
+    conflicts: Vec<(&'s Server, &'s str)>,
+}
+
+impl<'s> VirtualNames<'s> {
+    fn build(candidates: &[&'s Server]) -> VirtualNames<'s> {
+        let mut names = VirtualNames {
+            exact: HashMap::new(),
+            head: Vec::new(),
+            tail: Vec::new(),
+            regexes: Vec::new(),
+            conflicts: Vec::new(),
+        };
+        // ngx_hash_add_key's conflict sets: keys_hash (exact names, and the
+        // bare name of every `.example.com` that got that far),
+        // dns_wc_head_hash and dns_wc_tail_hash.
+        let mut exact_taken: HashSet<&str> = HashSet::new();
+        let mut head_taken: HashSet<&str> = HashSet::new();
+        let mut tail_taken: HashSet<&str> = HashSet::new();
+        for &server in candidates {
+            let mut regexes = server.regexes.iter();
+            for name in &server.names {
+                if name.starts_with('~') {
+                    if let Some(regex) = regexes.next() {
+                        names.regexes.push((regex, server));
+                    }
+                    continue;
+                }
+                let added = match name_kind(name) {
+                    NameKind::Exact(n) => {
+                        exact_taken.insert(n) && names.exact.insert(n, server).is_none()
+                    }
+                    NameKind::Head { base, bare } => {
+                        // `.example.com` first claims `example.com` in the
+                        // exact set, and keeps that claim even when the
+                        // wildcard itself then conflicts.
+                        (!bare || exact_taken.insert(base)) && head_taken.insert(base) && {
+                            names.head.push((base, bare, server));
+                            true
+                        }
+                    }
+                    NameKind::Tail(prefix) => {
+                        tail_taken.insert(prefix) && {
+                            names.tail.push((prefix, server));
+                            true
+                        }
+                    }
+                    NameKind::Invalid => true,
+                };
+                if !added {
+                    names.conflicts.push((server, name));
+                }
+            }
+        }
+        names
+    }
+
+    /// `ngx_hash_find_combined`, then the regexes.
+    fn find(&self, host: &str) -> Result<Option<&'s Server>, CannotEvaluate> {
+        if let Some(&server) = self.exact.get(host) {
+            return Ok(Some(server));
+        }
+        if host.is_empty() {
+            return Ok(None);
+        }
+        // ngx_hash_find_wc_head walks the labels from the right and keeps the
+        // deepest wildcard: the longest base that is the host, or a suffix
+        // after a dot.
+        let head = self
+            .head
+            .iter()
+            .filter(|(base, bare, _)| {
+                (*bare && host == *base)
+                    || host
+                        .strip_suffix(base)
+                        .is_some_and(|rest| rest.ends_with('.'))
+            })
+            .max_by_key(|(base, _, _)| base.len());
+        if let Some(&(_, _, server)) = head {
+            return Ok(Some(server));
+        }
+        // ngx_hash_find_wc_tail: the longest prefix followed by a dot.
+        let tail = self
+            .tail
+            .iter()
+            .filter(|(prefix, _)| {
+                host.strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|(prefix, _)| prefix.len());
+        if let Some(&(_, server)) = tail {
+            return Ok(Some(server));
+        }
+        for (regex, server) in &self.regexes {
+            if regex.is_match(host.as_bytes())? {
+                return Ok(Some(server));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn candidates(servers: &[Server], port: u16) -> Vec<&Server> {
+    servers.iter().filter(|s| s.listens_on(port)).collect()
+}
+
+fn default_server<'s>(candidates: &[&'s Server], port: u16) -> Option<&'s Server> {
+    candidates
+        .iter()
+        .find(|s| s.listens.iter().any(|l| l.port == port && l.default_server))
+        .or(candidates.first())
+        .copied()
+}
+
+/// Picks the server for a request to `port` with the Host header `host`
+/// (`None`: an HTTP/1.0 request without one; an HTTP/1.1 request without
+/// one is a 400 nginx sends before this) among `servers` (in file order),
+/// and tells a Host nginx rejects.
+pub fn select_checked<'s>(
+    servers: &'s [Server],
+    port: u16,
+    host: Option<&str>,
+) -> Result<Selected<'s>, CannotEvaluate> {
+    let candidates = candidates(servers, port);
+    let default = default_server(&candidates, port);
+    // ngx_http_parse_header_line drops the spaces (not tabs) around a value.
+    let host = match host.map(|h| validate_host(h.trim_matches(' '))) {
+        None => String::new(),
+        Some(Ok(host)) => host,
+        Some(Err(reason)) => return Ok(Selected::InvalidHost { reason, default }),
+    };
+    // ngx_http_optimize_servers builds no name tables for a lone server.
+    if candidates.len() <= 1 {
+        return Ok(Selected::Server(default));
+    }
+    let found = VirtualNames::build(&candidates).find(&host)?;
+    Ok(Selected::Server(found.or(default)))
+}
+
+/// Picks the server for a request to `port` with the Host header `host`
+/// (`None`: no Host header) among `servers` (in file order); `None` when no
+/// server listens on the port.
+///
+/// A Host nginx rejects ([`validate_host`]) yields the port's default
+/// server, which is the one that answers nginx's 400; use
+/// [`select_checked`] to tell that case apart.
 pub fn select<'s>(
     servers: &'s [Server],
     port: u16,
     host: Option<&str>,
 ) -> Result<Option<&'s Server>, CannotEvaluate> {
-    let candidates: Vec<&Server> = servers.iter().filter(|s| s.listens_on(port)).collect();
-    let host = host.map(normalize_host).unwrap_or_default();
-    let mut best: Option<(NameMatch, &Server)> = None;
-    let mut first_regex: Option<&Server> = None;
-    for &server in &candidates {
-        match name_match(server, &host)? {
-            Some(NameMatch::Regex) => {
-                first_regex.get_or_insert(server);
-            }
-            Some(m) if best.is_none_or(|(b, _)| m > b) => best = Some((m, server)),
-            Some(_) => {}
-            None => {}
-        }
+    Ok(match select_checked(servers, port, host)? {
+        Selected::Server(server) => server,
+        Selected::InvalidHost { default, .. } => default,
+    })
+}
+
+/// The names nginx ignores on `port` because an earlier name (of the same
+/// or an earlier server) already claims them — nginx warns `conflicting
+/// server name "NAME" on ADDRESS, ignored` — with their server, in order.
+/// `example.com` conflicts with an earlier `.example.com`, `.example.com`
+/// with an earlier `example.com`, `*.example.com` or `.example.com`.
+pub fn conflicting_names(servers: &[Server], port: u16) -> Vec<(BlockId, String)> {
+    let candidates = candidates(servers, port);
+    if candidates.len() <= 1 {
+        // No tables, no check: a lone server's duplicates are not reported.
+        return Vec::new();
     }
-    if let Some((_, server)) = best {
-        return Ok(Some(server));
-    }
-    if let Some(server) = first_regex {
-        return Ok(Some(server));
-    }
-    let default = candidates
-        .iter()
-        .find(|s| s.listens.iter().any(|l| l.port == port && l.default_server))
-        .or(candidates.first());
-    Ok(default.copied())
+    VirtualNames::build(&candidates)
+        .conflicts
+        .into_iter()
+        .map(|(server, name)| (server.block, name.to_string()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -208,5 +465,25 @@ mod tests {
         assert_eq!(normalize_host("Example.COM:8080"), "example.com");
         assert_eq!(normalize_host("example.com."), "example.com");
         assert_eq!(normalize_host("[::1]:80"), "[::1]");
+    }
+
+    #[test]
+    fn hosts_are_validated_like_nginx() {
+        let v = |h: &str| validate_host(h);
+        assert_eq!(v("example.com.:80").as_deref(), Ok("example.com"));
+        assert_eq!(v("example.com.:8.0").as_deref(), Ok("example.com."));
+        assert_eq!(v("a:b:c").as_deref(), Ok("a"));
+        assert_eq!(v("[::1"), Ok("[::1".into()));
+        assert_eq!(v(".example.com").as_deref(), Ok(".example.com"));
+        assert_eq!(v(""), Err(InvalidHost::Empty));
+        assert_eq!(v("."), Err(InvalidHost::Empty));
+        assert_eq!(v(":80"), Err(InvalidHost::Empty));
+        assert_eq!(v("a..b"), Err(InvalidHost::ConsecutiveDots));
+        assert_eq!(v("a:1..2"), Err(InvalidHost::ConsecutiveDots));
+        assert_eq!(v("a/b"), Err(InvalidHost::Slash));
+        assert_eq!(v("a\0b"), Err(InvalidHost::Control));
+        assert_eq!(v("a b"), Err(InvalidHost::Control));
+        assert_eq!(v("a\x7f"), Err(InvalidHost::Control));
+        assert_eq!(v("\u{c4}.example").as_deref(), Ok("\u{c4}.example"));
     }
 }

@@ -225,10 +225,18 @@ impl<'m, 'a> Checker<'m, 'a> {
             .into_owned()
     }
 
-    /// `file:line` of a directive, for messages.
-    pub fn place(&self, d: DirRef<'a>) -> String {
-        let file = self.model.file(d.file);
-        format!("{}:{}", file.path.display(), d.directive.line())
+    /// Where a directive is, for a message about `from`: `line 12` in the
+    /// same file, `path:12` in another.
+    pub fn place(&self, d: DirRef<'a>, from: DirRef<'a>) -> String {
+        if d.file == from.file {
+            format!("line {}", d.directive.line())
+        } else {
+            format!(
+                "{}:{}",
+                self.model.file(d.file).path.display(),
+                d.directive.line()
+            )
+        }
     }
 }
 
@@ -242,5 +250,9 @@ pub fn check(
     for rule in ALL.iter().filter(|r| selected(r)) {
         (rule.check)(&mut checker);
     }
-    checker.diagnostics
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by(|a, b| {
+        (a.file, a.span.start, a.code.code).cmp(&(b.file, b.span.start, b.code.code))
+    });
+    diagnostics
 }

@@ -58,7 +58,7 @@ fn check(c: &mut Checker) {
     for (header, explicit) in found {
         let span = c.header_span(header);
         let why = match explicit {
-            Some(d) => format!("`{}` at {} sets HTTP/1.0", c.text(d), c.place(d)),
+            Some(d) => format!("`{}` at {} sets HTTP/1.0", c.text(d), c.place(d, header)),
             None => format!(
                 "nginx {} talks HTTP/1.0 to backends by default",
                 c.settings.target

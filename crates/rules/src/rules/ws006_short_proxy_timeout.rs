@@ -53,6 +53,7 @@ fn check(c: &mut Checker) {
             Some(Intent::Headers { own: false }) | None => continue,
             Some(_) => {}
         }
+        let mut defaults = Vec::new();
         for (name, setting) in [
             ("proxy_read_timeout", loc.proxy.read_timeout),
             ("proxy_send_timeout", loc.proxy.send_timeout),
@@ -62,36 +63,68 @@ fn check(c: &mut Checker) {
             if value == 0 || value >= min {
                 continue;
             }
-            found.push((name, value, setting.source, loc.header));
+            match setting.source {
+                Some(d) => found.push(Finding::Short {
+                    directive: d,
+                    value,
+                    location: loc.header,
+                }),
+                None => defaults.push(name),
+            }
+        }
+        if !defaults.is_empty() {
+            found.push(Finding::Default {
+                names: defaults,
+                location: loc.header,
+            });
         }
     }
-    for (name, value, source, location) in found {
-        let (at, message) = match source {
-            Some(d) => (
-                d,
+    for finding in found {
+        let (at, message, names) = match finding {
+            Finding::Short { directive, value, location } => (
+                directive,
                 format!(
                     "`{}` closes idle WebSocket connections of `{}` after {}; the minimum is {}",
-                    c.text(d),
+                    c.text(directive),
                     c.text(location),
                     format_msec(value),
                     format_msec(min)
                 ),
+                vec![c.model.name(directive)],
             ),
-            None => (
+            Finding::Default { names, location } => (
                 location,
                 format!(
-                    "`{}` uses nginx's default `{name} 60s`: idle WebSocket connections are closed after a minute (minimum {})",
+                    "`{}` uses nginx's default {} of 60s: idle WebSocket connections are closed after a minute (minimum {})",
                     c.text(location),
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and "),
                     format_msec(min)
                 ),
+                names,
             ),
         };
         let span = c.header_span(at);
+        let settings: Vec<String> = names
+            .iter()
+            .map(|n| format!("`{n} {};`", format_msec(min)))
+            .collect();
         if let Some(d) = c.report(RULE.code, at, span, message) {
             d.help = Some(format!(
-                "set `{name} {};` (or more) for WebSocket locations, or send application pings",
-                format_msec(min)
+                "set {} (or more), or send application pings",
+                settings.join(" and ")
             ));
         }
     }
+}
+
+enum Finding<'a> {
+    Short {
+        directive: crate::model::DirRef<'a>,
+        value: u64,
+        location: crate::model::DirRef<'a>,
+    },
+    Default {
+        names: Vec<&'static str>,
+        location: crate::model::DirRef<'a>,
+    },
 }

@@ -58,21 +58,21 @@ fn check(c: &mut Checker) {
                 "`{}` never receives its requests: `{}` at {} is a regex, and regexes win over prefix locations without `^~` (e.g. {} goes there)",
                 c.text(location),
                 c.text(winner),
-                c.place(winner),
+                c.place(winner, location),
                 s.example
             ),
             ShadowReason::EarlierRegex => format!(
                 "`{}` is dead: the earlier `{}` at {} matches every URI it matches (e.g. {}), and the first matching regex wins",
                 c.text(location),
                 c.text(winner),
-                c.place(winner),
+                c.place(winner, location),
                 s.example
             ),
             ShadowReason::NestedInRegex => format!(
                 "`{}` is nested in the regex location `{}` at {}, and nginx never selects exact or prefix locations nested in a regex location",
                 c.text(location),
                 c.text(winner),
-                c.place(winner)
+                c.place(winner, location)
             ),
         };
         let help = match s.reason {

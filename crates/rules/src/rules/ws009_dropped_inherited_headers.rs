@@ -67,7 +67,7 @@ fn check(c: &mut Checker) {
         let names: Vec<&str> = dropped.iter().map(|(n, _)| *n).collect();
         let outer_place = model.block(outer).header.map_or_else(
             || "the top level".to_string(),
-            |h| format!("`{}` at {}", c.text(h), c.place(h)),
+            |h| format!("`{}` ({})", c.text(h), c.place(h, first)),
         );
         let consequence = if websocket {
             ": the backend gets no upgrade request, so WebSockets fail"

@@ -1,0 +1,89 @@
+//! Every rule has cases that must fire (`fixtures/rules/CODE.conf`, exact
+//! codes, lines and messages as insta snapshots) and cases that must stay
+//! clean (`fixtures/rules/CODE_ok.conf`).
+
+use std::path::{Path, PathBuf};
+
+use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
+use nginx_wslint_rules::model::Model;
+use nginx_wslint_rules::rules::{self, Settings};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rules")
+}
+
+/// Lints one file with one rule; one line per diagnostic.
+fn lint(path: &Path, code: &str) -> Vec<String> {
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: None,
+        follow_includes: true,
+    });
+    let entry = config.load_entry(path).unwrap();
+    let file = config.file(entry.file);
+    assert!(
+        file.errors.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        file.errors
+    );
+    let ctx = context::resolve_context(file, None).unwrap();
+    let model = Model::build(&config, entry, ctx);
+    let settings = Settings::default();
+    rules::check(&model, &settings, &|r| r.code.code == code)
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{} {} {:?} {}",
+                d.start.line, d.start.column, d.code.code, d.code.severity, d.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_has_firing_and_clean_fixtures() {
+    for rule in rules::ALL {
+        let code = rule.code.code;
+        let firing = fixtures().join(format!("{code}.conf"));
+        let clean = fixtures().join(format!("{code}_ok.conf"));
+        assert!(firing.is_file(), "missing {}", firing.display());
+        assert!(clean.is_file(), "missing {}", clean.display());
+        let found = lint(&firing, code);
+        assert!(!found.is_empty(), "{code}.conf must fire {code}");
+        insta::assert_snapshot!(code, found.join("\n"));
+        let quiet = lint(&clean, code);
+        assert!(
+            quiet.is_empty(),
+            "{code}_ok.conf must stay clean, got:\n{}",
+            quiet.join("\n")
+        );
+    }
+}
+
+#[test]
+fn rule_docs_have_every_section() {
+    for rule in rules::ALL {
+        let doc = rule.doc();
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Fix safety",
+        ] {
+            assert!(
+                doc.contains(section),
+                "{}: missing {section}",
+                rule.code.code
+            );
+        }
+        assert!(!rule.summary().is_empty());
+        assert_eq!(
+            rules::find(rule.code.name).map(|r| r.code.code),
+            Some(rule.code.code)
+        );
+        assert_eq!(
+            rules::find(&rule.code.code.to_lowercase()).map(|r| r.code.code),
+            Some(rule.code.code)
+        );
+    }
+}
