@@ -135,6 +135,16 @@ pub struct CheckArgs {
     /// (default 300s).
     #[arg(long)]
     pub min_timeout: Option<String>,
+
+    /// Settings file (default: the nearest `.nginx-wslint.toml` above each
+    /// linted path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+
+    /// DNS resolver address for the DNS advice and fixes (WS008, WS012),
+    /// e.g. 127.0.0.11 for Docker.
+    #[arg(long)]
+    pub resolver: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -25,7 +25,7 @@
 pub mod ast;
 pub mod context;
 mod error;
-mod glob;
+pub mod glob;
 pub mod include;
 mod lexer;
 mod lua;

@@ -9,3 +9,4 @@ pub mod diagnostic;
 pub mod model;
 pub mod routing;
 pub mod rules;
+pub mod suppression;

@@ -209,15 +209,35 @@ pub fn normalize_host(host: &str) -> String {
 /// What nginx does with a request to a port.
 #[derive(Debug, Clone, Copy)]
 pub enum Selected<'s> {
-    /// The server that handles the request; `None` when no server listens
-    /// on the port.
-    Server(Option<&'s Server>),
+    /// The server that handles the request (`None` when no server listens
+    /// on the port) and the rule that chose it.
+    Server {
+        server: Option<&'s Server>,
+        by: MatchedBy<'s>,
+    },
     /// nginx rejects the Host header with 400 before choosing a server
     /// (`ngx_http_process_host`); the port's default server sends the 400.
     InvalidHost {
         reason: InvalidHost,
         default: Option<&'s Server>,
     },
+}
+
+/// Which rule of `ngx_http_find_virtual_server` chose a server, with the
+/// `server_name` value that matched (lower case; regexes with their `~`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy<'s> {
+    /// An exact name (`""` for a request without Host).
+    Exact(&'s str),
+    /// The most specific `*.example.com` or `.example.com`.
+    HeadWildcard(&'s str),
+    /// The most specific `www.example.*`.
+    TailWildcard(&'s str),
+    /// The first matching regex.
+    Regex(&'s str),
+    /// No name matched (or the port has a single server, which nginx does
+    /// not search): the default server.
+    Default,
 }
 
 /// A server name as `ngx_hash_add_key` files it.
@@ -263,9 +283,11 @@ fn name_kind(name: &str) -> NameKind<'_> {
 /// `ngx_http_server_names` builds them (servers and names in file order).
 struct VirtualNames<'s> {
     exact: HashMap<&'s str, &'s Server>,
-    head: Vec<(&'s str, bool, &'s Server)>,
-    tail: Vec<(&'s str, &'s Server)>,
-    regexes: Vec<(&'s NginxRegex, &'s Server)>,
+    /// (base, bare, server, the name as written)
+    head: Vec<(&'s str, bool, &'s Server, &'s str)>,
+    /// (prefix, server, the name as written)
+    tail: Vec<(&'s str, &'s Server, &'s str)>,
+    regexes: Vec<(&'s NginxRegex, &'s Server, &'s str)>,
     /// Names ignored as "conflicting server name".
     conflicts: Vec<(&'s Server, &'s str)>,
 }
@@ -290,28 +312,34 @@ impl<'s> VirtualNames<'s> {
             for name in &server.names {
                 if name.starts_with('~') {
                     if let Some(regex) = regexes.next() {
-                        names.regexes.push((regex, server));
+                        names.regexes.push((regex, server, name));
                     }
                     continue;
                 }
                 let added = match name_kind(name) {
                     NameKind::Exact(n) => {
-                        exact_taken.insert(n) && names.exact.insert(n, server).is_none()
+                        let added = exact_taken.insert(n);
+                        if added {
+                            names.exact.insert(n, server);
+                        }
+                        added
                     }
                     NameKind::Head { base, bare } => {
                         // `.example.com` first claims `example.com` in the
                         // exact set, and keeps that claim even when the
                         // wildcard itself then conflicts.
-                        (!bare || exact_taken.insert(base)) && head_taken.insert(base) && {
-                            names.head.push((base, bare, server));
-                            true
+                        let added = (!bare || exact_taken.insert(base)) && head_taken.insert(base);
+                        if added {
+                            names.head.push((base, bare, server, name));
                         }
+                        added
                     }
                     NameKind::Tail(prefix) => {
-                        tail_taken.insert(prefix) && {
-                            names.tail.push((prefix, server));
-                            true
+                        let added = tail_taken.insert(prefix);
+                        if added {
+                            names.tail.push((prefix, server, name));
                         }
+                        added
                     }
                     NameKind::Invalid => true,
                 };
@@ -324,9 +352,9 @@ impl<'s> VirtualNames<'s> {
     }
 
     /// `ngx_hash_find_combined`, then the regexes.
-    fn find(&self, host: &str) -> Result<Option<&'s Server>, CannotEvaluate> {
-        if let Some(&server) = self.exact.get(host) {
-            return Ok(Some(server));
+    fn find(&self, host: &str) -> Result<Option<(&'s Server, MatchedBy<'s>)>, CannotEvaluate> {
+        if let Some((&name, &server)) = self.exact.get_key_value(host) {
+            return Ok(Some((server, MatchedBy::Exact(name))));
         }
         if host.is_empty() {
             return Ok(None);
@@ -337,31 +365,31 @@ impl<'s> VirtualNames<'s> {
         let head = self
             .head
             .iter()
-            .filter(|(base, bare, _)| {
+            .filter(|(base, bare, _, _)| {
                 (*bare && host == *base)
                     || host
                         .strip_suffix(base)
                         .is_some_and(|rest| rest.ends_with('.'))
             })
-            .max_by_key(|(base, _, _)| base.len());
-        if let Some(&(_, _, server)) = head {
-            return Ok(Some(server));
+            .max_by_key(|(base, _, _, _)| base.len());
+        if let Some(&(_, _, server, name)) = head {
+            return Ok(Some((server, MatchedBy::HeadWildcard(name))));
         }
         // ngx_hash_find_wc_tail: the longest prefix followed by a dot.
         let tail = self
             .tail
             .iter()
-            .filter(|(prefix, _)| {
+            .filter(|(prefix, _, _)| {
                 host.strip_prefix(prefix)
                     .is_some_and(|rest| rest.starts_with('.'))
             })
-            .max_by_key(|(prefix, _)| prefix.len());
-        if let Some(&(_, server)) = tail {
-            return Ok(Some(server));
+            .max_by_key(|(prefix, _, _)| prefix.len());
+        if let Some(&(_, server, name)) = tail {
+            return Ok(Some((server, MatchedBy::TailWildcard(name))));
         }
-        for (regex, server) in &self.regexes {
+        for &(regex, server, name) in &self.regexes {
             if regex.is_match(host.as_bytes())? {
-                return Ok(Some(server));
+                return Ok(Some((server, MatchedBy::Regex(name))));
             }
         }
         Ok(None)
@@ -399,10 +427,22 @@ pub fn select_checked<'s>(
     };
     // ngx_http_optimize_servers builds no name tables for a lone server.
     if candidates.len() <= 1 {
-        return Ok(Selected::Server(default));
+        return Ok(Selected::Server {
+            server: default,
+            by: MatchedBy::Default,
+        });
     }
     let found = VirtualNames::build(&candidates).find(&host)?;
-    Ok(Selected::Server(found.or(default)))
+    Ok(match found {
+        Some((server, by)) => Selected::Server {
+            server: Some(server),
+            by,
+        },
+        None => Selected::Server {
+            server: default,
+            by: MatchedBy::Default,
+        },
+    })
 }
 
 /// Picks the server for a request to `port` with the Host header `host`
@@ -418,7 +458,7 @@ pub fn select<'s>(
     host: Option<&str>,
 ) -> Result<Option<&'s Server>, CannotEvaluate> {
     Ok(match select_checked(servers, port, host)? {
-        Selected::Server(server) => server,
+        Selected::Server { server, .. } => server,
         Selected::InvalidHost { default, .. } => default,
     })
 }

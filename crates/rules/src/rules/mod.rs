@@ -144,6 +144,9 @@ pub struct Settings {
     pub min_timeout_ms: u64,
     /// Extra regexes whose match makes a location a WebSocket location.
     pub websocket_paths: Vec<regex::Regex>,
+    /// The DNS resolver to suggest (and, with fixes, to insert): `--resolver`
+    /// or `resolver` in `.nginx-wslint.toml`.
+    pub resolver: Option<String>,
 }
 
 impl Default for Settings {
@@ -152,6 +155,7 @@ impl Default for Settings {
             target: Version::DEFAULT_TARGET,
             min_timeout_ms: 300_000,
             websocket_paths: Vec::new(),
+            resolver: None,
         }
     }
 }

@@ -60,6 +60,11 @@ fn check(c: &mut Checker) {
             }
         }
     }
+    let address = c
+        .settings
+        .resolver
+        .clone()
+        .unwrap_or_else(|| "ADDRESS".into());
     for (d, host, in_upstream) in found {
         let span = c.header_span(d);
         let message = format!(
@@ -67,14 +72,14 @@ fn check(c: &mut Checker) {
             c.text(d)
         );
         let help = if resolve_supported {
-            "use an `upstream` with `zone` and `server NAME resolve`, plus a `resolver`"
+            format!("use an `upstream` with `zone` and `server {host} resolve`, plus `resolver {address} valid=10s;`")
         } else if in_upstream {
-            "nginx before 1.27.3 cannot re-resolve upstream servers: use `resolver` with a variable in `proxy_pass`"
+            format!("nginx before 1.27.3 cannot re-resolve upstream servers: use `resolver {address} valid=10s;` with a variable in `proxy_pass`")
         } else {
-            "add a `resolver` and use a variable: `set $backend http://NAME:PORT; proxy_pass $backend;`"
+            format!("add `resolver {address} valid=10s;` and use a variable: `set $backend http://{host}:PORT; proxy_pass $backend;`")
         };
         if let Some(diag) = c.report(RULE.code, d, span, message) {
-            diag.help = Some(help.into());
+            diag.help = Some(help);
         }
     }
 }

@@ -95,6 +95,11 @@ fn check(c: &mut Checker) {
             found.push((loc.pass, var.clone()));
         }
     }
+    let address = c
+        .settings
+        .resolver
+        .clone()
+        .unwrap_or_else(|| "ADDRESS".into());
     for (d, var) in found {
         let message = format!(
             "`{}` resolves the host in `${var}` for every request, but no `resolver` is in effect: every request fails with 502 (`no resolver defined`)",
@@ -102,7 +107,7 @@ fn check(c: &mut Checker) {
         );
         let span = c.header_span(d);
         if let Some(diag) = c.report(RULE.code, d, span, message) {
-            diag.help = Some("add `resolver ADDRESS valid=10s;` (Docker: 127.0.0.11) in http, server or this location".into());
+            diag.help = Some(format!("add `resolver {address} valid=10s;` (Docker: 127.0.0.11) in http, server or this location"));
         }
     }
 }

@@ -1,0 +1,237 @@
+//! `check`: load the configuration, run the checks, apply settings and
+//! suppressions.
+
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use nginx_wslint_parser::{context, ConfigSet, Context, Entry, LoadOptions, Span};
+use nginx_wslint_rules::diagnostic::{self, Diagnostic};
+use nginx_wslint_rules::model::time::parse_msec;
+use nginx_wslint_rules::model::version::Version;
+use nginx_wslint_rules::model::Model;
+use nginx_wslint_rules::rules::{self, Settings};
+use nginx_wslint_rules::suppression;
+
+use crate::cli::CheckArgs;
+use crate::config::{ConfigFile, Configs};
+use crate::discover;
+use crate::selection::Selection;
+
+/// What `check` found.
+pub struct Outcome {
+    pub config: ConfigSet,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Selection and rule settings for files under one configuration file.
+struct Options {
+    selection: Selection,
+    settings: Settings,
+    file: Option<Arc<ConfigFile>>,
+}
+
+fn options(args: &CheckArgs, file: Option<Arc<ConfigFile>>) -> Result<Options, String> {
+    let from_file = |what: &str, e: String| match &file {
+        Some(f) => format!("{}: {what}: {e}", f.path.display()),
+        None => e,
+    };
+    let cfg = file.as_deref();
+    let select = if args.select.is_empty() {
+        cfg.map(|c| c.select.clone()).unwrap_or_default()
+    } else {
+        args.select.clone()
+    };
+    let mut ignore = cfg.map(|c| c.ignore.clone()).unwrap_or_default();
+    ignore.extend(args.ignore.iter().cloned());
+    let selection = Selection::new(&select, &ignore)?;
+    let target = match (
+        &args.target_version,
+        cfg.and_then(|c| c.target_version.as_ref()),
+    ) {
+        (Some(v), _) => v.parse::<Version>().map_err(|e| e.to_string())?,
+        (None, Some(v)) => v
+            .parse::<Version>()
+            .map_err(|e| from_file("target-version", e.to_string()))?,
+        (None, None) => Version::DEFAULT_TARGET,
+    };
+    let min_timeout_ms = match (&args.min_timeout, cfg.and_then(|c| c.min_timeout.as_ref())) {
+        (Some(t), _) => parse_msec(t).map_err(|e| {
+            format!("invalid --min-timeout \"{t}\": {e} (nginx time syntax, e.g. 300s, 1h)")
+        })?,
+        (None, Some(t)) => {
+            parse_msec(t).map_err(|e| from_file("min-timeout", format!("invalid \"{t}\": {e}")))?
+        }
+        (None, None) => Settings::default().min_timeout_ms,
+    };
+    let websocket_paths = cfg
+        .map(|c| c.websocket_paths.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            regex::Regex::new(r)
+                .map_err(|e| from_file("websocket-paths", format!("invalid regex \"{r}\": {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Options {
+        selection,
+        settings: Settings {
+            target,
+            min_timeout_ms,
+            websocket_paths,
+            resolver: args
+                .resolver
+                .clone()
+                .or_else(|| cfg.and_then(|c| c.resolver.clone())),
+        },
+        file,
+    })
+}
+
+pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut configs = Configs::new(args.config.as_deref())?;
+    // The configuration of the first path gives the load-time settings
+    // (prefix, context), as `--config` would.
+    let first = paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let base = configs.for_path(&first)?;
+    let prefix = args.prefix.clone().or_else(|| {
+        base.as_ref()
+            .and_then(|c| c.prefix.as_ref().map(|p| c.dir.join(p)))
+    });
+    let context_name = args
+        .context
+        .clone()
+        .or_else(|| base.as_ref().and_then(|c| c.context.clone()));
+    let cli_context = context_name.map(|c| c.parse::<Context>()).transpose()?;
+
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix,
+        follow_includes: !args.no_follow_includes,
+    });
+    let (stdin_paths, file_paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.into_iter().partition(|p| p.as_os_str() == "-");
+    if !stdin_paths.is_empty() {
+        let mut source = Vec::new();
+        io::stdin()
+            .read_to_end(&mut source)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("-"));
+        config.add_entry_source(&name, source);
+    }
+    for file in discover::discover(&file_paths).map_err(|e| e.to_string())? {
+        config
+            .load_entry(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    }
+    // A file that an entry file includes is linted in that context, not
+    // again on its own.
+    if !args.no_follow_includes {
+        let entries = config.entries.clone();
+        let reached: HashSet<_> = entries.iter().flat_map(|&e| config.reachable(e)).collect();
+        if entries.iter().any(|e| !reached.contains(&e.file)) {
+            config.retain_entries(|e| !reached.contains(&e.file));
+        }
+    }
+
+    let base_options = options(args, base)?;
+    let mut diagnostics = diagnostic::load_diagnostics(&config);
+    for entry in config.entries.clone() {
+        let file = config.file(entry.file);
+        let opts = options(args, configs.for_path(&file.path)?)?;
+        match context::resolve_context(file, cli_context) {
+            Err(message) => diagnostics.push(Diagnostic::new(
+                &config,
+                diagnostic::SYNTAX_ERROR,
+                entry.file,
+                Span::empty(0),
+                format!("invalid nginx-wslint comment: {message}"),
+            )),
+            // Rules judge what nginx would run: on a file nginx rejects,
+            // E001 says what to fix first.
+            Ok(_) if has_syntax_errors(&config, entry) => {}
+            Ok(ctx) => {
+                let model = Model::build(&config, entry, ctx);
+                diagnostics.extend(rules::check(&model, &opts.settings, &|rule| {
+                    opts.selection.enabled(rule.code.code, rule.code.name)
+                }));
+            }
+        }
+    }
+
+    // Settings of the file each diagnostic is in: selection and
+    // per-file-ignores.
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        let path = config.file(d.file).path.clone();
+        let opts = match configs.for_path(&path)? {
+            Some(file) => options(args, Some(file))?,
+            None => options(args, None)?,
+        };
+        let per_file = opts
+            .file
+            .as_ref()
+            .map(|f| f.ignored_for(&path))
+            .unwrap_or_default();
+        let ignored = per_file
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(d.code.code) || *c == d.code.name);
+        if opts.selection.enabled(d.code.code, d.code.name) && !ignored {
+            kept.push(d);
+        }
+    }
+    let mut diagnostics = kept;
+
+    // Suppression comments, and E004 for those that silence nothing.
+    let mut suppressions = Vec::new();
+    for file in config.live_files() {
+        suppressions.extend(suppression::collect(file, config.file(file)));
+    }
+    suppression::apply(&mut diagnostics, &mut suppressions);
+    if base_options.selection.enabled(
+        suppression::UNUSED_SUPPRESSION.code,
+        suppression::UNUSED_SUPPRESSION.name,
+    ) {
+        diagnostics.extend(suppression::unused(&config, &suppressions));
+    }
+
+    sort(&config, &mut diagnostics);
+    // A file shared by several entry files is checked from each: report
+    // identical findings once.
+    diagnostics.dedup_by(|a, b| {
+        a.code.code == b.code.code && a.file == b.file && a.span == b.span && a.message == b.message
+    });
+    Ok(Outcome {
+        config,
+        diagnostics,
+    })
+}
+
+fn has_syntax_errors(config: &ConfigSet, entry: Entry) -> bool {
+    std::iter::once(entry.file)
+        .chain(config.reachable(entry))
+        .any(|f| !config.file(f).errors.is_empty())
+}
+
+/// Diagnostics in a stable order: by file path, position, then code.
+fn sort(config: &ConfigSet, diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let pa = &config.file(a.file).path;
+        let pb = &config.file(b.file).path;
+        pa.cmp(pb)
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.code.code.cmp(b.code.code))
+    });
+}
