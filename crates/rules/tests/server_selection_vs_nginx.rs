@@ -15,7 +15,7 @@
 //! the others are generated from a fixed seed. Without nginx the test prints
 //! a notice and passes, unless `NGINX_WSLINT_REQUIRE_NGINX=1` is set.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -24,8 +24,9 @@ use std::time::{Duration, Instant};
 
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::Model;
+use nginx_wslint_rules::routing::regex::NginxRegex;
 use nginx_wslint_rules::routing::router::Router;
-use nginx_wslint_rules::routing::server::{self, Selected};
+use nginx_wslint_rules::routing::server::{self, MatchedBy, Selected};
 
 const SEED: u64 = 0x5e4e_e45e_1ec7_0001;
 const GENERATED_CONFIGS: usize = 24;
@@ -481,12 +482,122 @@ fn ask(port: u16, host: Option<&str>) -> Result<u32, u16> {
 #[derive(Default)]
 struct Tally {
     requests: usize,
-    by_outcome: BTreeMap<&'static str, usize>,
+    /// nginx's answers by the rule `select_checked` says chose the server.
+    by_rule: BTreeMap<&'static str, usize>,
+    /// Requests where several names matched and precedence decided.
+    contests: BTreeMap<&'static str, usize>,
     conflicts: usize,
     failures: Vec<String>,
+    /// Regexes compiled for `matching`.
+    regexes: HashMap<String, NginxRegex>,
 }
 
-fn check_config(nginx: &Path, rng: &mut Rng, config: &Config, dir: &Path, tally: &mut Tally) {
+/// How the names of the servers on a port match a valid host, by kind
+/// (counted independently of `server.rs`, to show which precedence rule a
+/// request exercised).
+#[derive(Default)]
+struct Matching {
+    exact: usize,
+    head: usize,
+    tail: usize,
+    regex: usize,
+}
+
+fn matching(
+    servers: &[&server::Server],
+    host: &str,
+    regexes: &mut HashMap<String, NginxRegex>,
+) -> Matching {
+    let mut m = Matching::default();
+    for name in servers.iter().flat_map(|s| &s.names) {
+        if let Some(source) = name.strip_prefix('~') {
+            let regex = regexes.entry(source.to_string()).or_insert_with(|| {
+                NginxRegex::new(source, source.bytes().any(|b| b.is_ascii_uppercase()))
+            });
+            m.regex += usize::from(regex.is_match(host.as_bytes()) == Ok(true));
+        } else if let Some(base) = name.strip_prefix("*.") {
+            m.head += usize::from(host.ends_with(&format!(".{base}")));
+        } else if let Some(base) = name.strip_prefix('.') {
+            m.head += usize::from(host == base || host.ends_with(name.as_str()));
+        } else if let Some(prefix) = name.strip_suffix(".*") {
+            m.tail += usize::from(host.starts_with(&format!("{prefix}.")));
+        } else {
+            m.exact += usize::from(name == host);
+        }
+    }
+    m
+}
+
+/// One request to nginx and to the model.
+fn compare(
+    port: u16,
+    host: Option<&str>,
+    model: &Model,
+    router: &Router,
+    tally: &mut Tally,
+) -> Option<String> {
+    let servers = router.servers();
+    let line = |b| model.line(model.block(b).header.unwrap());
+    let theirs = ask(port, host);
+    let selected = server::select_checked(servers, port, host).unwrap_or_else(|e| panic!("{e:?}"));
+    let (ours, answering) = match selected {
+        Selected::Server { server, .. } => (server.map(|s| line(s.block)).ok_or(0), server),
+        Selected::InvalidHost { default, .. } => (Err(400), default),
+    };
+    // `route` lands on the same server (for an invalid Host, the default
+    // server, which sends the 400).
+    let routed = router.route(b"/", host, port).unwrap().server;
+    tally.requests += 1;
+    let rule = match selected {
+        Selected::InvalidHost { .. } => "400",
+        Selected::Server { by, .. } => match by {
+            MatchedBy::Exact("") => "no Host or \"\"",
+            MatchedBy::Exact(_) => "exact",
+            MatchedBy::HeadWildcard(_) => "*.x / .x",
+            MatchedBy::TailWildcard(_) => "x.*",
+            MatchedBy::Regex(_) => "regex",
+            MatchedBy::Default => "default",
+        },
+    };
+    *tally.by_rule.entry(rule).or_default() += 1;
+    if let (Selected::Server { by, .. }, Some(Ok(valid))) =
+        (selected, host.map(server::validate_host))
+    {
+        let on_port: Vec<&server::Server> = servers.iter().filter(|s| s.listens_on(port)).collect();
+        let m = matching(&on_port, &valid, &mut tally.regexes);
+        let contest = match by {
+            MatchedBy::Exact(_) if m.head + m.tail + m.regex > 0 => Some("exact over others"),
+            MatchedBy::HeadWildcard(_) if m.head > 1 => Some("longest of several *.x"),
+            MatchedBy::HeadWildcard(_) if m.tail + m.regex > 0 => Some("*.x over x.* or regex"),
+            MatchedBy::TailWildcard(_) if m.tail > 1 => Some("longest of several x.*"),
+            MatchedBy::TailWildcard(_) if m.regex > 0 => Some("x.* over regex"),
+            MatchedBy::Regex(_) if m.regex > 1 => Some("first of several regexes"),
+            _ => None,
+        };
+        if let Some(contest) = contest {
+            *tally.contests.entry(contest).or_default() += 1;
+        }
+    }
+    (theirs != ours || routed != answering.map(|s| s.block)).then(|| {
+        format!(
+            "port {port} Host {host:?}: nginx {theirs:?}, select {ours:?} ({selected:?}), route {:?}",
+            routed.map(line)
+        )
+    })
+}
+
+/// A port and a Host header (`None`: none).
+type Request = (u16, Option<String>);
+
+/// Starts nginx on the configuration, checks its conflict warnings, and
+/// compares the requests.
+fn check_config(
+    nginx: &Path,
+    config: &Config,
+    dir: &Path,
+    requests: Vec<Request>,
+    tally: &mut Tally,
+) {
     std::fs::write(dir.join("nginx.conf"), &config.text).unwrap();
     let reported = conflicts_reported(nginx, dir, &config.text);
     let _server = start(nginx, dir, &config.ports);
@@ -498,14 +609,12 @@ fn check_config(nginx: &Path, rng: &mut Rng, config: &Config, dir: &Path, tally:
     let entry = set.load_entry(&dir.join("nginx.conf")).unwrap();
     let model = Model::build(&set, entry, Context::Main);
     let router = Router::new(&model);
-    let servers = router.servers();
-    let line = |b| model.line(model.block(b).header.unwrap());
 
     let mut predicted: Vec<(String, u16)> = config
         .ports
         .iter()
         .flat_map(|&p| {
-            server::conflicting_names(servers, p)
+            server::conflicting_names(router.servers(), p)
                 .into_iter()
                 .map(move |(_, name)| (name, p))
         })
@@ -518,62 +627,36 @@ fn check_config(nginx: &Path, rng: &mut Rng, config: &Config, dir: &Path, tally:
             config.text
         ));
     }
-
-    for _ in 0..REQUESTS_PER_CONFIG {
-        let port = rng.pick(&config.ports);
-        let host = match rng.below(20) {
-            0 => None,
-            1..=5 => Some(rng.pick(FIXED_HOSTS).to_string()),
-            _ => {
-                let name = if config.names.is_empty() {
-                    rng.pick(NAMES)
-                } else {
-                    rng.pick(&config.names)
-                };
-                let hosts = hosts_for(rng, name);
-                let host = rng.pick(&hosts);
-                Some(decorate(rng, host, port))
-            }
-        };
-        let theirs = ask(port, host.as_deref());
-        let selected = server::select_checked(servers, port, host.as_deref())
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        let ours = match selected {
-            Selected::Server(Some(s)) => Ok(line(s.block)),
-            Selected::Server(None) => Err(0),
-            Selected::InvalidHost { .. } => Err(400),
-        };
-        // `route` must land on the same server (the default one, which
-        // answers the 400, for an invalid Host).
-        let routed = router
-            .route(b"/", host.as_deref(), port)
-            .unwrap()
-            .server
-            .map(line);
-        let expected_route = match selected {
-            Selected::Server(s) => s.map(|s| line(s.block)),
-            Selected::InvalidHost { default, .. } => default.map(|s| line(s.block)),
-        };
-        tally.requests += 1;
-        // An invalid Host tells the default server.
-        let default = match server::select_checked(servers, port, Some("/")) {
-            Ok(Selected::InvalidHost { default, .. }) => default.map(|s| line(s.block)),
-            other => panic!("{other:?}"),
-        };
-        let outcome = match (&host, theirs) {
-            (_, Err(400)) => "400",
-            (None, _) => "no Host",
-            (_, Ok(l)) if Some(l) == default => "default server",
-            _ => "named server",
-        };
-        *tally.by_outcome.entry(outcome).or_default() += 1;
-        if theirs != ours || routed != expected_route {
-            tally.failures.push(format!(
-                "port {port} Host {host:?}: nginx {theirs:?}, select {ours:?}, route {routed:?}\n{}",
-                config.text
-            ));
+    for (port, host) in requests {
+        if let Some(failure) = compare(port, host.as_deref(), &model, &router, tally) {
+            tally.failures.push(format!("{failure}\n{}", config.text));
         }
     }
+}
+
+/// Random requests: a Host from the configuration's names (decorated), a
+/// fixed one, or none.
+fn random_requests(rng: &mut Rng, config: &Config) -> Vec<Request> {
+    (0..REQUESTS_PER_CONFIG)
+        .map(|_| {
+            let port = rng.pick(&config.ports);
+            let host = match rng.below(20) {
+                0 => None,
+                1..=5 => Some(rng.pick(FIXED_HOSTS).to_string()),
+                _ => {
+                    let name = if config.names.is_empty() {
+                        rng.pick(NAMES)
+                    } else {
+                        rng.pick(&config.names)
+                    };
+                    let hosts = hosts_for(rng, name);
+                    let host = rng.pick(&hosts);
+                    Some(decorate(rng, host, port))
+                }
+            };
+            (port, host)
+        })
+        .collect()
 }
 
 #[test]
@@ -582,49 +665,24 @@ fn server_selection_agrees_with_nginx() {
     let mut rng = Rng(SEED);
     let mut tally = Tally::default();
 
+    // The hand-written configuration gets every fixed host and every example
+    // host of every name (as is, upper case, with a trailing dot and a port),
+    // then random requests.
     let dir = tempfile::tempdir().unwrap();
     let config = handwritten(dir.path(), free_port());
-    // Every fixed host and every example host of every name, on the
-    // hand-written configuration, before the random requests.
-    {
-        let mut set = ConfigSet::new(LoadOptions {
-            prefix: None,
-            follow_includes: true,
-        });
-        std::fs::write(dir.path().join("nginx.conf"), &config.text).unwrap();
-        let _ = conflicts_reported(&nginx, dir.path(), &config.text);
-        let _server = start(&nginx, dir.path(), &config.ports);
-        let entry = set.load_entry(&dir.path().join("nginx.conf")).unwrap();
-        let model = Model::build(&set, entry, Context::Main);
-        let router = Router::new(&model);
-        let port = config.ports[0];
-        let mut hosts: Vec<Option<String>> = vec![None];
-        hosts.extend(FIXED_HOSTS.iter().map(|h| Some(h.to_string())));
-        for name in NAMES {
-            for host in hosts_for(&mut rng, name) {
-                hosts.push(Some(host.clone()));
-                hosts.push(Some(host.to_uppercase()));
-                hosts.push(Some(format!("{host}.:{port}")));
-            }
-        }
-        for host in hosts {
-            let theirs = ask(port, host.as_deref());
-            let ours = match server::select_checked(router.servers(), port, host.as_deref()) {
-                Ok(Selected::Server(Some(s))) => {
-                    Ok(model.line(model.block(s.block).header.unwrap()))
-                }
-                Ok(Selected::InvalidHost { .. }) => Err(400),
-                other => panic!("{other:?}"),
-            };
-            tally.requests += 1;
-            if theirs != ours {
-                tally.failures.push(format!(
-                    "hand-written config, Host {host:?}: nginx {theirs:?}, ours {ours:?}"
-                ));
-            }
+    let port = config.ports[0];
+    let mut hosts: Vec<Option<String>> = vec![None];
+    hosts.extend(FIXED_HOSTS.iter().map(|h| Some(h.to_string())));
+    for name in NAMES {
+        for host in hosts_for(&mut rng, name) {
+            hosts.push(Some(host.to_uppercase()));
+            hosts.push(Some(format!("{host}.:{port}")));
+            hosts.push(Some(host));
         }
     }
-    check_config(&nginx, &mut rng, &config, dir.path(), &mut tally);
+    let mut requests: Vec<Request> = hosts.into_iter().map(|h| (port, h)).collect();
+    requests.extend(random_requests(&mut rng, &config));
+    check_config(&nginx, &config, dir.path(), requests, &mut tally);
 
     for i in 0..GENERATED_CONFIGS {
         let dir = tempfile::tempdir().unwrap();
@@ -634,12 +692,14 @@ fn server_selection_agrees_with_nginx() {
             vec![free_port(), free_port()]
         };
         let config = generated(&mut rng, dir.path(), &ports);
-        check_config(&nginx, &mut rng, &config, dir.path(), &mut tally);
+        let requests = random_requests(&mut rng, &config);
+        check_config(&nginx, &config, dir.path(), requests, &mut tally);
     }
 
     eprintln!(
-        "{} requests compared with nginx: {:?}; {} conflicting names",
-        tally.requests, tally.by_outcome, tally.conflicts
+        "{} requests compared with nginx; chosen by: {:?}; precedence decided: {:?}; \
+         {} conflicting names",
+        tally.requests, tally.by_rule, tally.contests, tally.conflicts
     );
     assert!(
         tally.failures.is_empty(),
@@ -652,5 +712,26 @@ fn server_selection_agrees_with_nginx() {
             .cloned()
             .collect::<Vec<_>>()
             .join("\n---\n")
+    );
+    for rule in [
+        "400",
+        "no Host or \"\"",
+        "exact",
+        "*.x / .x",
+        "x.*",
+        "regex",
+        "default",
+    ] {
+        assert!(
+            tally.by_rule.get(rule).copied().unwrap_or(0) >= 20,
+            "too few requests decided by {rule}: {:?}",
+            tally.by_rule
+        );
+    }
+    assert!(
+        tally.contests.len() == 6 && tally.conflicts >= 20,
+        "too few contests or conflicts: {:?}, {}",
+        tally.contests,
+        tally.conflicts
     );
 }
