@@ -2,6 +2,7 @@
 //! the rule's documentation (`nginx-wslint rule CODE`, `docs/rules/`, the
 //! JSON `url`).
 
+pub mod non_rule;
 mod websocket;
 
 mod ws001_missing_upgrade_header;
@@ -129,9 +130,20 @@ pub static ALL: &[&Rule] = &[
     &ws017_forwarded_connection_header::RULE,
 ];
 
-/// A rule by code (`WS001`, any case) or name (`missing-upgrade-header`).
+/// The non-rule diagnostics, documented like rules.
+pub static NON_RULES: &[&Rule] = &[
+    &non_rule::e001::RULE,
+    &non_rule::e002::RULE,
+    &non_rule::e003::RULE,
+    &non_rule::e004::RULE,
+];
+
+/// A rule or non-rule code by code (`WS001`, any case) or name
+/// (`missing-upgrade-header`).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
-    ALL.iter()
+    NON_RULES
+        .iter()
+        .chain(ALL.iter())
         .copied()
         .find(|r| r.code.code.eq_ignore_ascii_case(code_or_name) || r.code.name == code_or_name)
 }
