@@ -24,7 +24,15 @@
 //!
 //! A name that clashes with an earlier one on the port is ignored (nginx
 //! warns "conflicting server name ... ignored"): see [`conflicting_names`].
-//! A server without `listen` listens on `*:80` (nginx started by root).
+//! A server without `listen` listens on `*:80` (nginx started by root; by
+//! another user, `*:8000`).
+//!
+//! Not modelled: nginx chooses among the servers of the *address* the
+//! connection arrived on, and a server on `*:P` is no candidate for a
+//! connection to `127.0.0.1:P` when another server listens on
+//! `127.0.0.1:P`; here every server on the port is a candidate. The host
+//! in an absolute request target (`GET http://host/`) replaces the Host
+//! header; a second Host header is a 400.
 
 use std::collections::{HashMap, HashSet};
 
