@@ -21,6 +21,8 @@ pub struct Route {
 pub enum RouteError {
     /// nginx answers 400 to this request target.
     InvalidUri(String),
+    /// nginx answers 400 to this Host header.
+    InvalidHost(String),
     /// A regex on the way cannot be evaluated faithfully.
     CannotEvaluate(CannotEvaluate),
 }
@@ -85,6 +87,9 @@ impl Router {
             Normalized::Ok { path, .. } => path,
             Normalized::Invalid(why) => return Err(RouteError::InvalidUri(why.to_string())),
         };
+        if let Some(h) = host {
+            server::validate_host(h).map_err(|why| RouteError::InvalidHost(why.to_string()))?;
+        }
         let Some(server) = server::select(&self.servers, port, host)? else {
             return Ok(Route {
                 uri,
