@@ -33,6 +33,9 @@ impl std::fmt::Display for RouteError {
             RouteError::InvalidUri(why) => {
                 write!(f, "nginx rejects this URI with 400 Bad Request: {why}")
             }
+            RouteError::InvalidHost(why) => {
+                write!(f, "nginx rejects this Host with 400 Bad Request: {why}")
+            }
             RouteError::CannotEvaluate(c) => write!(
                 f,
                 "cannot evaluate regex \"{}\" the way PCRE does ({}); the answer would be a guess",
