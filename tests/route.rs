@@ -115,5 +115,7 @@ fn invalid_uris_are_reported_as_nginx_would() {
 fn invalid_hosts_are_reported_as_nginx_would() {
     let o = route(&["/x", "--host", "a..b"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("nginx rejects this Host with 400 Bad Request"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("nginx rejects this Host with 400 Bad Request")
+    );
 }
