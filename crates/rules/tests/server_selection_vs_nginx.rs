@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::Model;
 use nginx_wslint_rules::routing::regex::NginxRegex;
-use nginx_wslint_rules::routing::router::Router;
+use nginx_wslint_rules::routing::router::{RouteError, Router};
 use nginx_wslint_rules::routing::server::{self, MatchedBy, Selected};
 
 const SEED: u64 = 0x5e4e_e45e_1ec7_0001;
@@ -544,9 +544,15 @@ fn compare(
         Selected::Server { server, .. } => (server.map(|s| line(s.block)).ok_or(0), server),
         Selected::InvalidHost { default, .. } => (Err(400), default),
     };
-    // `route` lands on the same server (for an invalid Host, the default
-    // server, which sends the 400).
-    let routed = router.route(b"/", host, port).unwrap().server;
+    // `route` lands on the same server; for an invalid Host it reports
+    // nginx's 400 (sent by the port's default server).
+    let routed = match router.route(b"/", host, port) {
+        Ok(route) => route.server,
+        Err(RouteError::InvalidHost(_)) => answering
+            .filter(|_| matches!(selected, Selected::InvalidHost { .. }))
+            .map(|s| s.block),
+        Err(e) => panic!("{e}"),
+    };
     tally.requests += 1;
     let rule = match selected {
         Selected::InvalidHost { .. } => "400",
