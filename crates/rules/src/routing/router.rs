@@ -90,10 +90,13 @@ impl Router {
             Normalized::Ok { path, .. } => path,
             Normalized::Invalid(why) => return Err(RouteError::InvalidUri(why.to_string())),
         };
-        if let Some(h) = host {
-            server::validate_host(h).map_err(|why| RouteError::InvalidHost(why.to_string()))?;
-        }
-        let Some(server) = server::select(&self.servers, port, host)? else {
+        let server = match server::select_checked(&self.servers, port, host)? {
+            server::Selected::InvalidHost { reason, .. } => {
+                return Err(RouteError::InvalidHost(reason.to_string()))
+            }
+            server::Selected::Server { server, .. } => server,
+        };
+        let Some(server) = server else {
             return Ok(Route {
                 uri,
                 server: None,
