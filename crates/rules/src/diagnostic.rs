@@ -61,6 +61,8 @@ pub struct Diagnostic {
     pub span: Span,
     pub start: LineCol,
     pub end: LineCol,
+    /// Byte edits that fix it (file indices are `FileId`s).
+    pub fix: Option<nginx_wslint_autofix::Fix>,
 }
 
 impl Diagnostic {
@@ -81,6 +83,7 @@ impl Diagnostic {
             span,
             start: source.line_col(span.start),
             end: source.line_col(span.end),
+            fix: None,
         }
     }
 

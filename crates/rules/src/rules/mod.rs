@@ -2,6 +2,7 @@
 //! the rule's documentation (`nginx-wslint rule CODE`, `docs/rules/`, the
 //! JSON `url`).
 
+mod fix;
 pub mod non_rule;
 mod websocket;
 

@@ -1,3 +1,6 @@
+use nginx_wslint_autofix::Fix;
+
+use crate::rules::fix::add_to_block;
 use crate::rules::{declare_rule, discards, upgrade_headers, Checker};
 
 declare_rule! {
@@ -66,8 +69,12 @@ fn check(c: &mut Checker) {
             "`{}` proxies WebSocket requests without `proxy_set_header Upgrade $http_upgrade`: nginx does not forward the client's Upgrade header, so the backend never switches protocols",
             c.text(header)
         );
+        let line = "proxy_set_header Upgrade $http_upgrade;".to_string();
+        let fix = add_to_block(c.model, header, &[line])
+            .map(|e| Fix::safe("Add `proxy_set_header Upgrade $http_upgrade;`", vec![e]));
         if let Some(d) = c.report(RULE.code, header, span, message) {
             d.help = Some("add `proxy_set_header Upgrade $http_upgrade;` to this location".into());
+            d.fix = fix;
         }
     }
 }

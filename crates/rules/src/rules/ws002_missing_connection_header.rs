@@ -1,3 +1,6 @@
+use nginx_wslint_autofix::Fix;
+
+use crate::rules::fix::{add_to_block, connection_upgrade_variable};
 use crate::rules::{declare_rule, discards, upgrade_headers, Checker};
 
 declare_rule! {
@@ -74,8 +77,19 @@ fn check(c: &mut Checker) {
             "`{}` proxies WebSocket requests without a `Connection` header carrying `upgrade`: {default}, so the upgrade cannot happen",
             c.text(header)
         );
+        let fix = connection_upgrade_variable(c).and_then(|(var, map)| {
+            let line = format!("proxy_set_header Connection {var};");
+            let add = add_to_block(c.model, header, std::slice::from_ref(&line))?;
+            let title = if map.is_some() {
+                format!("Add `{line}` and the `map $http_upgrade $connection_upgrade` in http")
+            } else {
+                format!("Add `{line}`")
+            };
+            Some(Fix::safe(title, std::iter::once(add).chain(map).collect()))
+        });
         if let Some(d) = c.report(RULE.code, header, span, message) {
             d.help = Some("add `proxy_set_header Connection $connection_upgrade;` (with the `map $http_upgrade $connection_upgrade` in http)".into());
+            d.fix = fix;
         }
     }
 }

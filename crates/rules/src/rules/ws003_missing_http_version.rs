@@ -1,4 +1,7 @@
+use nginx_wslint_autofix::Fix;
+
 use crate::model::version::Version;
+use crate::rules::fix::{add_to_block, replace_word};
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -52,10 +55,17 @@ fn check(c: &mut Checker) {
     {
         let version = loc.proxy.http_version.value;
         if version == "1.0" {
-            found.push((loc.header, loc.proxy.http_version.source));
+            // An explicit 1.0 in the location itself is changed; one
+            // inherited from outside is overridden here, leaving others be.
+            let own = loc.proxy.http_version.source.filter(|d| {
+                c.model
+                    .directives(loc.block)
+                    .any(|x| std::ptr::eq(x.directive, d.directive))
+            });
+            found.push((loc.header, loc.proxy.http_version.source, own));
         }
     }
-    for (header, explicit) in found {
+    for (header, explicit, own) in found {
         let span = c.header_span(header);
         let why = match explicit {
             Some(d) => format!("`{}` at {} sets HTTP/1.0", c.text(d), c.place(d, header)),
@@ -68,8 +78,19 @@ fn check(c: &mut Checker) {
             "`{}` proxies WebSocket requests over HTTP/1.0 ({why}); the handshake needs HTTP/1.1",
             c.text(header)
         );
+        let edit = match own {
+            Some(d) => c
+                .model
+                .file(d.file)
+                .args(d.directive)
+                .first()
+                .map(|w| replace_word(d, w, "1.1")),
+            None => add_to_block(c.model, header, &["proxy_http_version 1.1;".to_string()]),
+        };
+        let fix = edit.map(|e| Fix::safe("Use `proxy_http_version 1.1;`", vec![e]));
         if let Some(d) = c.report(RULE.code, header, span, message) {
             d.help = Some("add `proxy_http_version 1.1;` to this location".into());
+            d.fix = fix;
         }
     }
 }

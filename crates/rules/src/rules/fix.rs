@@ -1,0 +1,153 @@
+//! Building blocks for the rules' fixes: where to insert lines in a block
+//! (after its last `proxy_*` line, with the indentation and line endings of
+//! its neighbours), and the `$connection_upgrade` map (reused when an
+//! equivalent one exists anywhere, else inserted once in http context).
+
+use nginx_wslint_autofix::Edit;
+use nginx_wslint_parser::{Context, Directive, Node, SourceFile};
+
+use crate::model::{DirRef, Model};
+use crate::rules::Checker;
+
+/// The standard map (nginx's WebSocket documentation).
+pub const CONNECTION_UPGRADE_MAP: [&str; 4] = [
+    "map $http_upgrade $connection_upgrade {",
+    "    default upgrade;",
+    "    ''      close;",
+    "}",
+];
+
+fn line_start(file: &SourceFile, offset: usize) -> usize {
+    file.source[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// The whitespace before the first word on the line of `offset`.
+pub fn indent_at(file: &SourceFile, offset: usize) -> String {
+    let start = line_start(file, offset);
+    let indent: Vec<u8> = file.source[start..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .copied()
+        .collect();
+    String::from_utf8_lossy(&indent).into_owned()
+}
+
+/// The file's line ending: CRLF if its first line ends so.
+pub fn newline(file: &SourceFile) -> &'static str {
+    match file.source.iter().position(|&b| b == b'\n') {
+        Some(i) if i > 0 && file.source[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// One level of indentation, guessed from a block's children.
+fn indent_unit(outer: &str, inner: &str) -> String {
+    inner
+        .strip_prefix(outer)
+        .filter(|u| !u.is_empty())
+        .unwrap_or("    ")
+        .to_string()
+}
+
+/// Edits that add `lines` (without indentation or `;`-terminated already)
+/// to a block directive: after its last `proxy_*` directive (else its last
+/// directive, else right after `{`), one per line with the siblings'
+/// indentation; on the same line when the anchor shares the `{` line.
+pub fn add_to_block(model: &Model, block: DirRef, lines: &[String]) -> Option<Edit> {
+    let file = model.file(block.file);
+    let b = block.directive.block.as_ref()?;
+    let directives: Vec<&Directive> = b.items.iter().filter_map(Node::as_directive).collect();
+    let anchor = directives
+        .iter()
+        .rev()
+        .find(|d| file.name(d).starts_with("proxy_"))
+        .or(directives.last())
+        .copied();
+    let nl = newline(file);
+    let open_line = file.line_index().line(b.open.start);
+    let (at, prefix) = match anchor {
+        Some(d) if file.line_index().line(d.span.start) != open_line => (
+            d.span.end as usize,
+            format!("{nl}{}", indent_at(file, d.span.start as usize)),
+        ),
+        Some(d) => (d.span.end as usize, " ".to_string()),
+        None => {
+            let outer = indent_at(file, block.directive.span.start as usize);
+            (b.open.end as usize, format!("{nl}{outer}    "))
+        }
+    };
+    let content: String = lines.iter().map(|l| format!("{prefix}{l}")).collect();
+    Some(Edit::insertion(block.file.0, at as u32, content))
+}
+
+/// The variable to use for `Connection`, and the edit that defines it when
+/// no `map $http_upgrade ...` exists: `None` when there is nowhere to put
+/// the map (a server or location fragment).
+pub fn connection_upgrade_variable(c: &Checker) -> Option<(String, Option<Edit>)> {
+    if let Some(existing) = c.upgrade_maps.iter().min() {
+        return Some((format!("${existing}"), None));
+    }
+    let model = c.model;
+    let edit = map_insertion(model)?;
+    Some(("$connection_upgrade".to_string(), Some(edit)))
+}
+
+/// Inserts the standard map in http context: inside the first `http {}`
+/// block when the configuration has one, else at the top of an http-context
+/// fragment (after its leading comments).
+fn map_insertion(model: &Model) -> Option<Edit> {
+    let http = model
+        .all_blocks()
+        .find(|&b| model.block(b).context == Context::Http && model.block(b).header.is_some());
+    if let Some(http) = http {
+        let header = model.block(http).header?;
+        let file = model.file(header.file);
+        let b = header.directive.block.as_ref()?;
+        let nl = newline(file);
+        let outer = indent_at(file, header.directive.span.start as usize);
+        let first = b.items.iter().find_map(Node::as_directive);
+        let inner = first.map_or_else(
+            || format!("{outer}    "),
+            |d| indent_at(file, d.span.start as usize),
+        );
+        let unit = indent_unit(&outer, &inner);
+        let _ = unit;
+        let text: String = CONNECTION_UPGRADE_MAP
+            .iter()
+            .map(|l| format!("{nl}{inner}{l}"))
+            .collect::<String>()
+            + nl;
+        return Some(Edit::insertion(header.file.0, b.open.end, text));
+    }
+    if model.block(Model::ROOT).context != Context::Http {
+        return None;
+    }
+    let entry = model.entry.file;
+    let file = model.file(entry);
+    let nl = newline(file);
+    let at = file
+        .items
+        .iter()
+        .find_map(Node::as_directive)
+        .map_or(file.source.len(), |d| {
+            line_start(file, d.span.start as usize)
+        });
+    let text: String = CONNECTION_UPGRADE_MAP
+        .iter()
+        .map(|l| format!("{l}{nl}"))
+        .collect::<String>()
+        + nl;
+    Some(Edit::insertion(entry.0, at as u32, text))
+}
+
+/// Replaces the text of a word (its raw span).
+pub fn replace_word(
+    d: DirRef,
+    word: &nginx_wslint_parser::Word,
+    content: impl Into<String>,
+) -> Edit {
+    Edit::replacement(d.file.0, word.span.start, word.span.end, content)
+}
