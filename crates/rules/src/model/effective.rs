@@ -75,6 +75,9 @@ pub struct ProxySettings<'a> {
     pub resolver: Option<DirRef<'a>>,
     /// The `*_pass` directive that handles requests here.
     pub pass: Option<DirRef<'a>>,
+    /// An `include` on one of the levels could not be read (or matched no
+    /// file): settings may come from it, so absent ones are not certain.
+    pub incomplete: bool,
 }
 
 /// Contexts whose proxy settings merge into a location's.
@@ -169,7 +172,17 @@ impl<'a> Model<'a> {
             send_timeout: timeout("proxy_send_timeout"),
             resolver: self.inherited(block, "resolver"),
             pass: pass.flatten(),
+            incomplete: levels.iter().any(|&l| self.has_unread_include(l)),
         }
+    }
+
+    /// Whether a block has an `include` that pulled in no file.
+    pub fn has_unread_include(&self, block: BlockId) -> bool {
+        self.directives_named(block, "include").any(|d| {
+            self.config
+                .included(self.entry.prefix, d.file, d.directive.span.start)
+                .is_empty()
+        })
     }
 
     /// Every location block (including nested ones), in file order.

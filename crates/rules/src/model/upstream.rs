@@ -90,6 +90,9 @@ pub enum HostKind {
     /// A host name nginx resolves once, at start or reload (and `nginx -t`
     /// fails when it does not resolve).
     StaticName,
+    /// A template placeholder (`%%PORT%%`, `<host>`, `{name}`, `:port`),
+    /// not something nginx would run.
+    Placeholder,
 }
 
 /// Classifies a pass URL's host against the configuration's upstreams.
@@ -103,6 +106,9 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
         return HostKind::Variable;
     }
     let host = url.host.as_str();
+    if is_placeholder(url) {
+        return HostKind::Placeholder;
+    }
     if host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok() {
         return HostKind::Ip;
     }
@@ -116,11 +122,31 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
     HostKind::StaticName
 }
 
-/// The `upstream` block named `name` (http context).
+/// Whether a pass URL is a template placeholder rather than an address:
+/// template markers in the authority, or a port that is not a number.
+fn is_placeholder(url: &PassUrl) -> bool {
+    let host = url.host.as_str();
+    host.contains(['%', '<', '>', '{', '}']) || (!host.starts_with('[') && host.contains(':'))
+}
+
+/// Classifies the host of an upstream `server` line: nginx resolves it as
+/// a name even when an `upstream` has the same name.
+pub fn server_host_kind(model: &Model, url: &PassUrl) -> HostKind {
+    match host_kind(model, url) {
+        HostKind::Upstream(_) => HostKind::StaticName,
+        other => other,
+    }
+}
+
+/// The `upstream` block named `name` (in http or stream).
 pub fn upstream_named(model: &Model, name: &str) -> Option<BlockId> {
     model.all_blocks().find(|&b| {
         model.block_name(b) == "upstream"
-            && model.block(b).context == nginx_wslint_parser::Context::Upstream
+            && matches!(
+                model.block(b).context,
+                nginx_wslint_parser::Context::Upstream
+                    | nginx_wslint_parser::Context::StreamUpstream
+            )
             && model
                 .block(b)
                 .header
@@ -217,6 +243,7 @@ pub struct UpstreamServer<'a> {
 
 /// The `server` lines of an `upstream` block.
 pub fn upstream_servers<'a>(model: &Model<'a>, upstream: BlockId) -> Vec<UpstreamServer<'a>> {
+    // Both http and stream upstreams hold `server host[:port] ...` lines.
     model
         .directives_named(upstream, "server")
         .map(|d| {

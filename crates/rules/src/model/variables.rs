@@ -279,8 +279,14 @@ pub fn referenced(value: &str) -> Vec<&str> {
         }
         let start = i + 1;
         let mut j = start;
-        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+        if bytes.get(start).is_some_and(u8::is_ascii_digit) {
+            // `$1`..`$9` are captures: one digit, then literal text
+            // (nginx's script compiler, ngx_http_script_compile).
             j += 1;
+        } else {
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                j += 1;
+            }
         }
         if j > start {
             out.push(&value[start..j]);
@@ -302,6 +308,7 @@ mod tests {
             ["host", "port", "1"]
         );
         assert_eq!(referenced("no vars $"), Vec::<&str>::new());
+        assert_eq!(referenced("$1action_name=$3"), ["1", "3"]);
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub struct Checker<'m, 'a> {
     /// (code, file, offset) already reported: a directive shared by several
     /// locations (an included file, a server-level header) is reported
     /// once.
-    reported: HashSet<(&'static str, u32, u32)>,
+    reported: HashSet<(&'static str, u32, u32, String)>,
 }
 
 impl<'m, 'a> Checker<'m, 'a> {
@@ -212,7 +212,10 @@ impl<'m, 'a> Checker<'m, 'a> {
         span: Span,
         message: String,
     ) -> Option<&mut Diagnostic> {
-        if !self.reported.insert((code.code, at.file.0, span.start)) {
+        if !self
+            .reported
+            .insert((code.code, at.file.0, span.start, message.clone()))
+        {
             return None;
         }
         let diagnostic = Diagnostic::new(self.model.config, code, at.file, span, message);

@@ -90,9 +90,33 @@ const KEYWORDS: &[&str] = &[
     "subscriptions",
 ];
 
+/// Keywords also recognised at the end of a segment.
+const SUFFIX_KEYWORDS: &[&str] = &["ws", "websocket", "websockets", "socket.io", "sockjs"];
+
+/// File extensions of locations that serve files, not sockets: upgrade
+/// headers pasted into them are boilerplate, not intent.
+const FILE_EXTENSIONS: &[&str] = &[
+    ".php", ".js", ".css", ".html", ".htm", ".json", ".txt", ".xml", ".png", ".jpg", ".jpeg",
+    ".gif", ".svg", ".ico", ".map", ".woff", ".woff2",
+];
+
+fn serves_a_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
 /// Whether a location path (prefix or regex text) has a WebSocket-looking
 /// segment.
 pub fn path_looks_websocket(path: &str) -> bool {
+    // SignalR's `.../negotiate` and SockJS's `.../info` are plain HTTP.
+    let last = path
+        .trim_end_matches(['/', '$'])
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if last.eq_ignore_ascii_case("negotiate") || last.eq_ignore_ascii_case("info") {
+        return false;
+    }
     path.split('/').any(|segment| {
         // Regex syntax around a segment: `^`, `$`, escapes, groups.
         let cleaned: String = segment
@@ -111,6 +135,11 @@ pub fn path_looks_websocket(path: &str) -> bool {
                     || alternative
                         .strip_prefix(k)
                         .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
+                    // `xmpp-websocket`, `cryptpad_websocket`
+                    || (SUFFIX_KEYWORDS.contains(k)
+                        && alternative
+                            .strip_suffix(k)
+                            .is_some_and(|rest| rest.ends_with(['-', '_', '.'])))
             })
         })
     })
@@ -213,6 +242,8 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
             Some(Intent::ConfiguredPath)
         } else if modifier != Modifier::Named && path_looks_websocket(&path) {
             Some(Intent::Path)
+        } else if !modifier.is_regex() && serves_a_file(&path) {
+            None
         } else if own_headers || own_upgrade {
             Some(Intent::Headers { own: true })
         } else if headers_declare_upgrade(&proxy) {
@@ -337,6 +368,13 @@ mod tests {
         ] {
             assert!(path_looks_websocket(yes), "{yes}");
         }
+        for yes in [
+            "/xmpp-websocket",
+            "/cryptpad_websocket",
+            "/notifications/hub",
+        ] {
+            assert!(path_looks_websocket(yes), "{yes}");
+        }
         for no in [
             "/",
             "/api/",
@@ -346,6 +384,9 @@ mod tests {
             "/hubble/",
             "\\.(js|css)$",
             "/cables/",
+            "/notifications/hub/negotiate",
+            "/sockjs/info",
+            "/ws2",
         ] {
             assert!(!path_looks_websocket(no), "{no}");
         }

@@ -16,7 +16,9 @@ declare_rule! {
     /// browser reports the WebSocket as failed (close code 1006).
     ///
     /// Not reported when WS010 (swapped headers) or WS009 (the header is
-    /// dropped by the location's own `proxy_set_header`) explains it.
+    /// dropped by the location's own `proxy_set_header`) explains it, nor
+    /// when an `include` on the way could not be read (E002): the header may
+    /// be in it. The same holds for WS002, WS003 and WS006.
     ///
     /// ## Example
     /// ```nginx
@@ -52,7 +54,7 @@ fn check(c: &mut Checker) {
     for loc in c
         .locations
         .iter()
-        .filter(|l| l.is_websocket() && l.proxies())
+        .filter(|l| l.is_websocket() && l.proxies() && !l.proxy.incomplete)
     {
         let headers = upgrade_headers(&loc.proxy, &c.upgrade_maps);
         if headers.upgrade.is_some()

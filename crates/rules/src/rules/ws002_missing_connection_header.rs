@@ -55,7 +55,7 @@ fn check(c: &mut Checker) {
     for loc in c
         .locations
         .iter()
-        .filter(|l| l.is_websocket() && l.proxies())
+        .filter(|l| l.is_websocket() && l.proxies() && !l.proxy.incomplete)
     {
         let headers = upgrade_headers(&loc.proxy, &c.upgrade_maps);
         if headers.connection.is_some()

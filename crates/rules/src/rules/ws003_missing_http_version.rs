@@ -51,7 +51,7 @@ fn check(c: &mut Checker) {
     for loc in c
         .locations
         .iter()
-        .filter(|l| l.is_websocket() && l.proxies())
+        .filter(|l| l.is_websocket() && l.proxies() && !l.proxy.incomplete)
     {
         let version = loc.proxy.http_version.value;
         if version == "1.0" {

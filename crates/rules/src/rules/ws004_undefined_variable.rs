@@ -1,4 +1,9 @@
+use std::collections::HashSet;
+
+use nginx_wslint_parser::Context;
+
 use crate::model::variables::referenced;
+use crate::model::Model;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -7,6 +12,11 @@ declare_rule! {
     /// nothing defines: no `map`, `set`, `geo`, `split_clients`, named regex
     /// capture or built-in variable has that name anywhere in the
     /// configuration (a `map` may come after its use).
+    ///
+    /// Not checked in server or location snippets (their variables come from
+    /// the including file's http level), nor for `${NAME}` placeholders of
+    /// envsubst templates (a `.template` file, or a `${NAME}` that also
+    /// appears where nginx never expands variables, such as `server_name`).
     ///
     /// ## Why is this bad?
     /// nginx resolves variables after reading the whole configuration and
@@ -40,8 +50,50 @@ declare_rule! {
     pub const RULE = ("WS004", "undefined-variable", Error, Sometimes, check);
 }
 
+/// `${NAME}` written where nginx never expands variables (names, listen,
+/// location paths, upstream addresses) marks an envsubst template: such
+/// `${NAME}`s are filled in before nginx reads the file.
+fn template_placeholders(c: &Checker) -> HashSet<String> {
+    let model = c.model;
+    let mut out = HashSet::new();
+    for block in model.all_blocks() {
+        let header = model.block(block).header;
+        let literal_positions = model
+            .directives(block)
+            .filter(|d| {
+                matches!(
+                    model.name(*d),
+                    "server_name" | "listen" | "server" | "root" | "include"
+                )
+            })
+            .chain(header.filter(|h| matches!(model.name(*h), "upstream" | "location")));
+        for d in literal_positions {
+            for arg in model.args(d) {
+                let mut rest = arg;
+                while let Some(i) = rest.find("${") {
+                    let Some(end) = rest[i..].find('}') else {
+                        break;
+                    };
+                    out.insert(rest[i + 2..i + end].to_ascii_lowercase());
+                    rest = &rest[i + end..];
+                }
+            }
+        }
+    }
+    out
+}
+
 fn check(c: &mut Checker) {
     let model = c.model;
+    // A server or location snippet cannot hold the `map` or `geo` that
+    // defines its variables: the file that includes it does.
+    if matches!(
+        model.block(Model::ROOT).context,
+        Context::Server | Context::Location
+    ) {
+        return;
+    }
+    let placeholders = template_placeholders(c);
     let mut found = Vec::new();
     for block in model.all_blocks() {
         for d in model.directives(block) {
@@ -51,8 +103,17 @@ fn check(c: &mut Checker) {
                 "set" => model.arg(d, 1).into_iter().collect(),
                 _ => continue,
             };
+            let template = model
+                .file(d.file)
+                .path
+                .to_string_lossy()
+                .contains(".template");
             for value in values {
                 for var in referenced(value) {
+                    let braced = value.contains(&format!("${{{var}}}"));
+                    if braced && (template || placeholders.contains(&var.to_ascii_lowercase())) {
+                        continue;
+                    }
                     if !c.variables.is_defined(var) {
                         found.push((d, var.to_string()));
                     }

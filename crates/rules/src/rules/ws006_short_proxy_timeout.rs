@@ -6,7 +6,10 @@ declare_rule! {
     /// Finds WebSocket locations whose effective `proxy_read_timeout` or
     /// `proxy_send_timeout` is below the minimum (300s by default;
     /// `--min-timeout` or `min-timeout` in `.nginx-wslint.toml`), including
-    /// when nginx's 60s default applies.
+    /// when nginx's 60s default applies. The read timeout is the tunnel's
+    /// idle limit; the send timeout only runs while a write to the backend
+    /// is blocked, so a short one is reported when written, and its default
+    /// only next to a short read timeout.
     ///
     /// Only locations dedicated to WebSockets (by path, comment or
     /// `websocket-paths`) or declaring upgrade headers themselves are
@@ -48,16 +51,32 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let min = c.settings.min_timeout_ms;
     let mut found = Vec::new();
-    for loc in c.locations.iter().filter(|l| l.proxies()) {
+    for loc in c
+        .locations
+        .iter()
+        .filter(|l| l.proxies() && !l.proxy.incomplete)
+    {
         match loc.intent {
             Some(Intent::Headers { own: false }) | None => continue,
             Some(_) => {}
         }
         let mut defaults = Vec::new();
+        // The idle limit of a tunnel is the read timeout; the send timeout
+        // runs only while a write to the backend is blocked
+        // (ngx_http_upstream_process_upgraded), so its default is reported
+        // only next to a short read timeout.
+        let read_short = loc
+            .proxy
+            .read_timeout
+            .value
+            .is_some_and(|v| v != 0 && v < min);
         for (name, setting) in [
             ("proxy_read_timeout", loc.proxy.read_timeout),
             ("proxy_send_timeout", loc.proxy.send_timeout),
         ] {
+            if name == "proxy_send_timeout" && setting.source.is_none() && !read_short {
+                continue;
+            }
             // 0 is WS014's; an invalid value is nginx's own error.
             let Some(value) = setting.value else { continue };
             if value == 0 || value >= min {
@@ -83,13 +102,23 @@ fn check(c: &mut Checker) {
         let (at, message, names) = match finding {
             Finding::Short { directive, value, location } => (
                 directive,
-                format!(
-                    "`{}` closes idle WebSocket connections of `{}` after {}; the minimum is {}",
-                    c.text(directive),
-                    c.text(location),
-                    format_msec(value),
-                    format_msec(min)
-                ),
+                if c.model.name(directive) == "proxy_send_timeout" {
+                    format!(
+                        "`{}` closes WebSocket connections of `{}` when a write to the backend stays blocked for {}; the minimum is {}",
+                        c.text(directive),
+                        c.text(location),
+                        format_msec(value),
+                        format_msec(min)
+                    )
+                } else {
+                    format!(
+                        "`{}` closes idle WebSocket connections of `{}` after {}; the minimum is {}",
+                        c.text(directive),
+                        c.text(location),
+                        format_msec(value),
+                        format_msec(min)
+                    )
+                },
                 vec![c.model.name(directive)],
             ),
             Finding::Default { names, location } => (

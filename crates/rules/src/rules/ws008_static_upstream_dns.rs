@@ -1,5 +1,8 @@
-use crate::model::upstream::{host_kind, parse_pass_url, upstream_servers, HostKind};
+use crate::model::upstream::{
+    host_kind, parse_pass_url, server_host_kind, upstream_servers, HostKind, PassUrl,
+};
 use crate::model::version::Version;
+use crate::model::Model;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -39,6 +42,15 @@ declare_rule! {
     pub const RULE = ("WS008", "static-upstream-dns", Warning, Sometimes, check);
 }
 
+/// A port-less, dot-less host in a configuration that is not complete (a
+/// fragment, not a whole `nginx.conf`) is most likely an `upstream` defined by the
+/// file that includes it: nginx rejects a port on an upstream name, and
+/// `conf.d/` fragments routinely use upstreams from `nginx.conf`.
+fn maybe_external_upstream(model: &Model, url: &PassUrl) -> bool {
+    let complete = model.block(Model::ROOT).context == nginx_wslint_parser::Context::Main;
+    !complete && url.port.is_none() && !url.host.contains('.')
+}
+
 fn check(c: &mut Checker) {
     let model = c.model;
     let resolve_supported = c.settings.target.at_least(Version::UPSTREAM_RESOLVE);
@@ -46,15 +58,21 @@ fn check(c: &mut Checker) {
     for block in model.all_blocks() {
         for d in model.directives_named(block, "proxy_pass") {
             let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
-            if host_kind(model, &url) == HostKind::StaticName {
+            if host_kind(model, &url) == HostKind::StaticName
+                && !maybe_external_upstream(model, &url)
+            {
                 found.push((d, url.host.clone(), false));
             }
         }
         if model.block_name(block) == "upstream" {
             for server in upstream_servers(model, block) {
-                let kind = host_kind(model, &server.url);
-                let dynamic = server.resolve && resolve_supported;
-                if kind == HostKind::StaticName && !dynamic {
+                // With `resolve` the author asked for run-time resolution
+                // (before 1.27.3 that needs NGINX Plus; not this rule's
+                // subject).
+                if server.resolve {
+                    continue;
+                }
+                if server_host_kind(model, &server.url) == HostKind::StaticName {
                     found.push((server.directive, server.url.host.clone(), true));
                 }
             }

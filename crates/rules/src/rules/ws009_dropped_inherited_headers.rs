@@ -37,6 +37,14 @@ declare_rule! {
     pub const RULE = ("WS009", "dropped-inherited-headers", Warning, Always, check);
 }
 
+/// An `Upgrade` header, or a `Connection` header carrying upgrade (not the
+/// keep-alive idiom `Connection ""`).
+fn carries_upgrade(h: &crate::model::effective::Header) -> bool {
+    let value = h.value.to_ascii_lowercase();
+    h.is("Upgrade")
+        || (h.is("Connection") && (value.contains("upgrade") || value.contains("$http_connection")))
+}
+
 fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
@@ -50,7 +58,7 @@ fn check(c: &mut Checker) {
             .discarded
             .iter()
             .filter(|h| !loc.proxy.headers.iter().any(|own| own.is(h.name)))
-            .map(|h| (h.name, h.directive))
+            .map(|h| (h.name, h.directive, carries_upgrade(h)))
             .collect();
         if dropped.is_empty() {
             continue;
@@ -61,10 +69,8 @@ fn check(c: &mut Checker) {
         found.push((first.directive, level, outer, dropped));
     }
     for (first, _level, outer, dropped) in found {
-        let websocket = dropped.iter().any(|(n, _)| {
-            n.eq_ignore_ascii_case("Upgrade") || n.eq_ignore_ascii_case("Connection")
-        });
-        let names: Vec<&str> = dropped.iter().map(|(n, _)| *n).collect();
+        let websocket = dropped.iter().any(|(_, _, upgrade)| *upgrade);
+        let names: Vec<&str> = dropped.iter().map(|(n, _, _)| *n).collect();
         let outer_place = model.block(outer).header.map_or_else(
             || "the top level".to_string(),
             |h| format!("`{}` ({})", c.text(h), c.place(h, first)),
@@ -79,7 +85,7 @@ fn check(c: &mut Checker) {
             names.join(", ")
         );
         let span = c.header_span(first);
-        let related = dropped.first().map(|(_, d)| (c.header_span(*d), d.file));
+        let related = dropped.first().map(|(_, d, _)| (c.header_span(*d), d.file));
         if let Some(d) = c.report(RULE.code, first, span, message) {
             if websocket {
                 d.code.severity = Severity::Error;

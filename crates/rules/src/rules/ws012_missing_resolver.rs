@@ -5,7 +5,9 @@ use crate::rules::{declare_rule, Checker};
 declare_rule! {
     /// ## What it does
     /// Finds `proxy_pass` with variables whose value is a host name to
-    /// resolve, with no `resolver` in effect. A value is known to hold a
+    /// resolve, with no `resolver` in effect (and no unreadable `include`
+    /// that might hold one; server and location snippets are not checked,
+    /// their resolver is the including file's). A value is known to hold a
     /// host name when the variable is `$host`, `$http_host` or
     /// `$server_name`, or is `set` to a literal URL or name that is not an
     /// IP address, `localhost` or an `upstream` name.
@@ -40,6 +42,14 @@ const HOST_VARIABLES: &[&str] = &["host", "http_host", "server_name"];
 
 fn check(c: &mut Checker) {
     let model = c.model;
+    // A server or location snippet gets its resolver from the including
+    // file's server or http level.
+    if matches!(
+        model.block(crate::model::Model::ROOT).context,
+        nginx_wslint_parser::Context::Server | nginx_wslint_parser::Context::Location
+    ) {
+        return;
+    }
     // Literal values of `set $var value` anywhere.
     let mut set_values: Vec<(String, &str)> = Vec::new();
     for block in model.all_blocks() {
@@ -64,7 +74,8 @@ fn check(c: &mut Checker) {
     };
     let mut found = Vec::new();
     for loc in c.locations.iter().filter(|l| l.proxies()) {
-        if loc.proxy.resolver.is_some() {
+        // A resolver may be in an include that could not be read.
+        if loc.proxy.resolver.is_some() || loc.proxy.incomplete {
             continue;
         }
         let value = model.arg(loc.pass, 0).unwrap_or("");
@@ -72,17 +83,18 @@ fn check(c: &mut Checker) {
         if !url.has_variables {
             continue;
         }
-        // The variables that make up the host part.
-        let host_vars: Vec<String> = if value.starts_with('$') {
+        // The variables that make up the host part: of the host for a URL
+        // with `://`, the whole value for a bare `$url`.
+        let host_vars: Vec<String> = if value.contains("://") {
+            referenced(&url.host)
+                .iter()
+                .map(|v| v.to_ascii_lowercase())
+                .collect()
+        } else {
             referenced(value)
                 .first()
                 .map(|v| v.to_ascii_lowercase())
                 .into_iter()
-                .collect()
-        } else {
-            referenced(&url.host)
-                .iter()
-                .map(|v| v.to_ascii_lowercase())
                 .collect()
         };
         let host_name = host_vars.iter().find(|v| {

@@ -1,10 +1,13 @@
 use crate::model::upstream::parse_pass_url;
+use crate::model::variables::referenced;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
     /// ## What it does
-    /// Finds `proxy_pass` with variables *and* a URI part written in the
-    /// directive (`proxy_pass http://$backend:8080/;`).
+    /// Finds `proxy_pass` with variables *and* a constant URI part written
+    /// in the directive (`proxy_pass http://$backend:8080/;`). A URI built
+    /// from variables (`/$1`, `$request_uri`, `...$is_args$args`) is built on
+    /// purpose and not reported, nor is one in an exact (`=`) location.
     ///
     /// ## Why is this bad?
     /// With variables, a URI in `proxy_pass` is sent to the backend as is,
@@ -36,13 +39,21 @@ fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
     for block in model.all_blocks() {
+        // In `location = /x` only one URI arrives anyway.
+        let exact = model
+            .block(block)
+            .header
+            .is_some_and(|h| model.name(h) == "location" && model.arg(h, 0) == Some("="));
         for d in model.directives_named(block, "proxy_pass") {
             let value = model.arg(d, 0).unwrap_or("");
             let url = parse_pass_url(value);
-            if url.has_variables && !value.starts_with('$') {
-                if let Some(uri) = url.uri.filter(|u| !u.starts_with('$')) {
-                    found.push((d, uri));
-                }
+            if !url.has_variables || !value.contains("://") || exact {
+                continue;
+            }
+            // A URI built from variables (captures, `$uri`, `$args`, ...) is
+            // built on purpose; a constant one replaces every request's URI.
+            if let Some(uri) = url.uri.filter(|u| referenced(u).is_empty()) {
+                found.push((d, uri));
             }
         }
     }
