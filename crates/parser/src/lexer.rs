@@ -156,6 +156,23 @@ pub(crate) fn show_byte(b: u8) -> String {
     }
 }
 
+/// Where the lexer puts a statement's words.
+struct Words<'w> {
+    name: &'w mut Option<Word>,
+    args: &'w mut Vec<Word>,
+}
+
+impl Words<'_> {
+    #[inline]
+    fn push(&mut self, word: Word) {
+        if self.name.is_none() {
+            *self.name = Some(word);
+        } else {
+            self.args.push(word);
+        }
+    }
+}
+
 enum WordEnd {
     Space,
     Semicolon(usize),
@@ -302,18 +319,21 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Reads the words of one statement into `words` and the comments met on
-    /// the way into `comments`, and tells what ended it.
+    /// Reads one statement: its first word into `name` (which must be
+    /// `None`), the others appended to `args`, the comments met on the way
+    /// into `comments`; tells what ended it.
     pub fn read_statement(
         &mut self,
-        words: &mut Vec<Word>,
+        name: &mut Option<Word>,
+        args: &mut Vec<Word>,
         comments: &mut Vec<LexedComment>,
     ) -> End {
+        let mut words = Words { name, args };
         self.begin_token(self.pos);
         loop {
             self.skip_spaces();
             if self.pos >= self.src.len() {
-                return if words.is_empty() {
+                return if words.name.is_none() {
                     End::Eof
                 } else {
                     End::EofPending
@@ -325,7 +345,7 @@ impl<'a> Lexer<'a> {
             self.begin_token(at);
             match ch {
                 b';' | b'{' => {
-                    if words.is_empty() {
+                    if words.name.is_none() {
                         self.error(
                             format!("unexpected \"{}\"", ch as char),
                             Span::new(at, at + 1),
@@ -345,16 +365,16 @@ impl<'a> Lexer<'a> {
                     };
                 }
                 b'}' => {
-                    if !words.is_empty() {
+                    if words.name.is_some() {
                         self.error("unexpected \"}\"".into(), Span::new(at, at + 1), self.line);
                     }
                     return End::BlockClose(at);
                 }
                 b'#' => {
-                    self.read_comment(at, !words.is_empty(), comments);
+                    self.read_comment(at, words.name.is_some(), comments);
                 }
                 b'"' | b'\'' => {
-                    if !self.read_quoted(ch, at, words) {
+                    if !self.read_quoted(ch, at, &mut words) {
                         return End::EofPending;
                     }
                     // After a closing quote nginx needs a separator.
@@ -389,7 +409,7 @@ impl<'a> Lexer<'a> {
                         }
                     }
                 }
-                _ => match self.read_word(at, ch, words) {
+                _ => match self.read_word(at, ch, &mut words) {
                     WordEnd::Space => {}
                     WordEnd::Semicolon(p) => return End::Semicolon(p),
                     WordEnd::Brace(p) => return End::BlockStart(p),
@@ -422,7 +442,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Reads an unquoted word whose first byte `first` at `at` is consumed.
-    fn read_word(&mut self, at: usize, first: u8, words: &mut Vec<Word>) -> WordEnd {
+    fn read_word(&mut self, at: usize, first: u8, words: &mut Words) -> WordEnd {
         let mut escaped = first == b'\\';
         let mut variable = first == b'$';
         let mut saw_backslash = escaped;
@@ -471,7 +491,7 @@ impl<'a> Lexer<'a> {
 
     /// Reads a quoted word whose opening quote at `at` is consumed. Returns
     /// false at the end of the file.
-    fn read_quoted(&mut self, quote: u8, at: usize, words: &mut Vec<Word>) -> bool {
+    fn read_quoted(&mut self, quote: u8, at: usize, words: &mut Words) -> bool {
         self.tok_start = at + 1;
         self.in_quote = Some(quote);
         let mut escaped = false;
@@ -515,7 +535,7 @@ impl<'a> Lexer<'a> {
 
     fn push_word(
         &mut self,
-        words: &mut Vec<Word>,
+        words: &mut Words,
         start: usize,
         end: usize,
         quote: Quote,

@@ -1,9 +1,7 @@
 //! Builds the syntax tree from the lexer's statements, like `ngx_conf_parse`,
 //! with an explicit stack so that no input can overflow the call stack.
 
-use crate::ast::{
-    is_lua_block, is_values_block, Block, BlockKind, Comment, Directive, Node, Word, WordRange,
-};
+use crate::ast::{Block, BlockKind, Comment, Directive, Node, Word, WordRange};
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
@@ -30,7 +28,10 @@ struct Frame {
     header: Option<Header>,
     kind: BlockKind,
     open: usize,
-    items: Vec<Node>,
+    /// Where this frame's items start in the node stack: the items of every
+    /// open frame sit one after the other in one list, so that a block's
+    /// list is allocated once, at its exact size, when the block closes.
+    base: usize,
 }
 
 struct Header {
@@ -56,45 +57,49 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         header: None,
         kind: root_kind,
         open: 0,
-        items: Vec::new(),
+        base: 0,
     }];
-    let mut words: Vec<Word> = Vec::with_capacity(8);
+    // The items of every open frame, innermost last.
+    let mut nodes: Vec<Node> = Vec::with_capacity(64);
     // Every argument of the file, in order; directives keep ranges of it.
-    let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 16);
+    // The lexer writes each statement's arguments here directly and its
+    // name to `name`.
+    let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 24);
     let mut comments: Vec<LexedComment> = Vec::new();
 
     loop {
-        words.clear();
-        comments.clear();
-        let end = lexer.read_statement(&mut words, &mut comments);
-        let frame = stack.last_mut().expect("the file frame is never popped");
-        let mut inner_comments = Vec::new();
-        for c in comments.drain(..) {
-            if c.inside {
-                inner_comments.push(c.comment);
-            } else {
-                frame.items.push(Node::Comment(c.comment));
+        let mut name = None;
+        let mark = arena.len();
+        let end = lexer.read_statement(&mut name, &mut arena, &mut comments);
+        let inner_comments = if comments.is_empty() {
+            Box::default()
+        } else {
+            let mut inner = Vec::new();
+            for c in comments.drain(..) {
+                if c.inside {
+                    inner.push(c.comment);
+                } else {
+                    nodes.push(Node::Comment(c.comment));
+                }
             }
-        }
+            inner.into_boxed_slice()
+        };
         match end {
             End::Semicolon(at) => {
                 let directive =
-                    simple_directive(&mut words, &mut arena, inner_comments, at + 1, true);
-                frame.items.extend(directive.map(Node::Directive));
+                    simple_directive(&mut name, &arena, mark, inner_comments, at + 1, true);
+                nodes.extend(directive.map(Node::Directive));
             }
             End::BlockStart(at) => {
-                if frame.kind == BlockKind::Values && !words.is_empty() {
+                let frame = stack.last().expect("the file frame is never popped");
+                if frame.kind == BlockKind::Values && name.is_some() {
                     let line = lexer.line();
                     lexer.error("unexpected \"{\"".into(), Span::new(at, at + 1), line);
                 }
-                let header = match take_header(&mut words, &mut arena, inner_comments) {
-                    Some(h) if is_lua_block(value(src, &h.name)) => {
+                let header = match take_header(&mut name, &arena, mark, inner_comments) {
+                    Some(h) if is_lua_block_name(src, &h.name) => {
                         let directive = read_lua_block(src, &mut lexer, h, at);
-                        stack
-                            .last_mut()
-                            .expect("frame")
-                            .items
-                            .push(Node::Directive(directive));
+                        nodes.push(Node::Directive(directive));
                         continue;
                     }
                     other => other,
@@ -106,27 +111,26 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         Span::new(at, at + 1),
                         line,
                     );
-                    skip_block(&mut lexer);
+                    skip_block(&mut lexer, &mut arena);
                     continue;
                 }
                 let kind = match &header {
-                    Some(h) if is_values_block(value(src, &h.name)) => BlockKind::Values,
+                    Some(h) if is_values_block_name(src, &h.name) => BlockKind::Values,
                     _ => BlockKind::Directives,
                 };
                 stack.push(Frame {
                     header,
                     kind,
                     open: at,
-                    items: Vec::new(),
+                    base: nodes.len(),
                 });
             }
             End::BlockClose(at) => {
                 // `return 200 x }`: the directive is cut off by the brace.
-                let had_words = !words.is_empty();
-                let cut_end = last_word_end(&words);
-                let cut = simple_directive(&mut words, &mut arena, inner_comments, cut_end, false);
-                let frame = stack.last_mut().expect("frame");
-                frame.items.extend(cut.map(Node::Directive));
+                let had_words = name.is_some();
+                let cut_end = last_word_end(&name, &arena, mark);
+                let cut = simple_directive(&mut name, &arena, mark, inner_comments, cut_end, false);
+                nodes.extend(cut.map(Node::Directive));
                 if stack.len() == 1 {
                     if !had_words {
                         let line = lexer.line();
@@ -135,13 +139,18 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     continue;
                 }
                 let frame = stack.pop().expect("more than one frame");
-                close_frame(&mut stack, frame, Some(Span::new(at, at + 1)), at);
+                close_frame(&mut nodes, frame, Some(Span::new(at, at + 1)), at);
             }
             End::Eof | End::EofPending => {
                 let eof = src.len();
                 if end == End::EofPending {
                     let line = lexer.line();
-                    let statement = match words.last() {
+                    let last = if arena.len() > mark {
+                        arena.last()
+                    } else {
+                        name.as_ref()
+                    };
+                    let statement = match last {
                         // The recovery keeps an unclosed quoted word unquoted.
                         Some(w)
                             if !w.is_quoted()
@@ -150,8 +159,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                             let quote = w.span.start as usize;
                             Some((Span::new(quote, quote + 1), "this quote is never closed"))
                         }
-                        _ => words
-                            .first()
+                        _ => name
+                            .as_ref()
                             .map(|w| (w.span, "this statement is never terminated")),
                     };
                     lexer.error_about(
@@ -160,14 +169,10 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         line,
                         statement,
                     );
-                    let cut_end = last_word_end(&words);
+                    let cut_end = last_word_end(&name, &arena, mark);
                     let cut =
-                        simple_directive(&mut words, &mut arena, inner_comments, cut_end, false);
-                    stack
-                        .last_mut()
-                        .expect("frame")
-                        .items
-                        .extend(cut.map(Node::Directive));
+                        simple_directive(&mut name, &arena, mark, inner_comments, cut_end, false);
+                    nodes.extend(cut.map(Node::Directive));
                 } else if stack.len() > 1 {
                     let line = lexer.line();
                     let open = stack
@@ -182,12 +187,12 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 }
                 while stack.len() > 1 {
                     let frame = stack.pop().expect("more than one frame");
-                    let end = frame_end(&frame);
-                    close_frame(&mut stack, frame, None, end);
+                    let end = frame_end(&nodes, &frame);
+                    close_frame(&mut nodes, frame, None, end);
                 }
-                let root = stack.pop().expect("file frame");
+                nodes.shrink_to_fit();
                 return Parsed {
-                    items: root.items,
+                    items: nodes,
                     words: arena,
                     errors: lexer.errors,
                 };
@@ -196,46 +201,66 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     }
 }
 
-fn value<'a>(src: &'a [u8], word: &'a Word) -> &'a str {
+/// The raw text of a word whose value is that text (no escapes, valid
+/// UTF-8), which is what the block-kind tests below need: a name with
+/// escapes is compared by its value.
+fn plain_text<'a>(src: &'a [u8], word: &'a Word) -> &'a [u8] {
     match &word.unescaped {
-        Some(v) => v,
-        None => std::str::from_utf8(&src[word.inner_span().range()]).unwrap_or(""),
+        Some(v) => v.as_bytes(),
+        // Invariant: without `unescaped` the inner text is valid UTF-8.
+        None => &src[word.inner_span().range()],
     }
 }
 
-fn last_word_end(words: &[Word]) -> usize {
-    words.last().map_or(0, |w| w.span.end as usize)
+fn is_lua_block_name(src: &[u8], word: &Word) -> bool {
+    plain_text(src, word).ends_with(b"_by_lua_block")
 }
 
+fn is_values_block_name(src: &[u8], word: &Word) -> bool {
+    matches!(
+        plain_text(src, word),
+        b"map" | b"types" | b"geo" | b"split_clients" | b"charset_map"
+    )
+}
+
+/// Where the words of the current statement end (0 without words).
+fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
+    if arena.len() > mark {
+        arena.last().map_or(0, |w| w.span.end as usize)
+    } else {
+        name.as_ref().map_or(0, |w| w.span.end as usize)
+    }
+}
+
+/// The header of the statement just read: its name and its arguments, which
+/// the lexer put at `mark..` in the arena.
 fn take_header(
-    words: &mut Vec<Word>,
-    arena: &mut Vec<Word>,
-    comments: Vec<Comment>,
+    name: &mut Option<Word>,
+    arena: &[Word],
+    mark: usize,
+    comments: Box<[Comment]>,
 ) -> Option<Header> {
-    if words.is_empty() {
-        return None;
-    }
+    let name = name.take()?;
     let args = WordRange {
-        start: arena.len() as u32,
-        len: words.len() as u32 - 1,
+        start: mark as u32,
+        len: (arena.len() - mark) as u32,
     };
-    arena.extend(words.drain(1..));
-    let name = words.pop().expect("one word left");
     Some(Header {
         name,
         args,
-        comments: comments.into_boxed_slice(),
+        comments,
     })
 }
 
 fn simple_directive(
-    words: &mut Vec<Word>,
-    arena: &mut Vec<Word>,
-    comments: Vec<Comment>,
+    name: &mut Option<Word>,
+    arena: &[Word],
+    mark: usize,
+    comments: Box<[Comment]>,
     end: usize,
     terminated: bool,
 ) -> Option<Directive> {
-    let header = take_header(words, arena, comments)?;
+    let header = take_header(name, arena, mark, comments)?;
     let start = header.name.span.start as usize;
     // A cut-off directive ends after its last word or comment.
     let end = header
@@ -253,20 +278,19 @@ fn simple_directive(
 }
 
 /// Where an unclosed block's content ends.
-fn frame_end(frame: &Frame) -> usize {
-    frame
-        .items
+fn frame_end(nodes: &[Node], frame: &Frame) -> usize {
+    nodes[frame.base..]
         .last()
         .map_or(frame.open + 1, |n| n.span().end as usize)
 }
 
-/// Turns a finished frame into a block directive of its parent.
-fn close_frame(stack: &mut [Frame], frame: Frame, close: Option<Span>, end: usize) {
-    let parent = stack.last_mut().expect("a parent frame");
+/// Turns a finished frame, whose items are at the end of `nodes`, into a
+/// block directive of its parent.
+fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: usize) {
     let body_end = close.map_or(end, |c| c.start as usize);
     let Some(header) = frame.header else {
-        // A nameless `{ ... }` (already reported): keep its contents.
-        parent.items.extend(frame.items);
+        // A nameless `{ ... }` (already reported): its contents stay where
+        // they are, in the parent.
         return;
     };
     let start = header.name.span.start as usize;
@@ -275,10 +299,10 @@ fn close_frame(stack: &mut [Frame], frame: Frame, close: Option<Span>, end: usiz
         open: Span::new(frame.open, frame.open + 1),
         close,
         body: Span::new(frame.open + 1, body_end.max(frame.open + 1)),
-        items: frame.items,
+        items: nodes.split_off(frame.base),
     };
     let end = close.map_or(end, |c| c.end as usize);
-    parent.items.push(Node::Directive(Directive {
+    nodes.push(Node::Directive(Directive {
         span: Span::new(start, end.max(start)),
         name: header.name,
         args: header.args,
@@ -324,19 +348,22 @@ fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) ->
     }
 }
 
-/// Skips a block too deeply nested to keep, up to its matching `}`.
-fn skip_block(lexer: &mut Lexer) {
+/// Skips a block too deeply nested to keep, up to its matching `}`; its
+/// words are not kept.
+fn skip_block(lexer: &mut Lexer, arena: &mut Vec<Word>) {
     let mut depth = 1usize;
-    let mut words = Vec::new();
+    let mark = arena.len();
     let mut comments = Vec::new();
     while depth > 0 {
-        words.clear();
+        let mut name = None;
+        arena.truncate(mark);
         comments.clear();
-        match lexer.read_statement(&mut words, &mut comments) {
+        match lexer.read_statement(&mut name, arena, &mut comments) {
             End::BlockStart(_) => depth += 1,
             End::BlockClose(_) => depth -= 1,
             End::Semicolon(_) => {}
-            End::Eof | End::EofPending => return,
+            End::Eof | End::EofPending => break,
         }
     }
+    arena.truncate(mark);
 }
