@@ -145,6 +145,21 @@ pub struct CheckArgs {
     /// e.g. 127.0.0.11 for Docker.
     #[arg(long)]
     pub resolver: Option<String>,
+
+    /// Apply the safe fixes to the files (atomically; nothing is written
+    /// unless the result parses).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Also apply unsafe fixes (they change behaviour beyond the
+    /// diagnostic), with --fix or --diff.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the unified diff of what --fix would write; write nothing. Exit
+    /// 1 when there is a diff.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]

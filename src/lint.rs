@@ -1,7 +1,7 @@
 //! `check`: load the configuration, run the checks, apply settings and
 //! suppressions.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,7 +89,9 @@ fn options(args: &CheckArgs, file: Option<Arc<ConfigFile>>) -> Result<Options, S
     })
 }
 
-pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
+/// Lints with `overlay` (canonical path → contents) standing in for files
+/// on disk.
+pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outcome, String> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -118,6 +120,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
         prefix,
         follow_includes: !args.no_follow_includes,
     });
+    config.set_overlay(overlay.clone());
     let (stdin_paths, file_paths): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.into_iter().partition(|p| p.as_os_str() == "-");
     if !stdin_paths.is_empty() {

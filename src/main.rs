@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod discover;
+mod fix;
 mod lint;
 mod output;
 mod route;
@@ -49,10 +50,36 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<u8, String> {
+    if args.diff {
+        let fixed = fix::fix_in_memory(&args)?;
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        let changed = fix::print_diff(&mut out, &fixed.changes)
+            .and_then(|c| out.flush().map(|_| c))
+            .map_err(|e| format!("cannot write output: {e}"))?;
+        return Ok(if changed && !args.exit_zero {
+            EXIT_DIAGNOSTICS
+        } else {
+            EXIT_CLEAN
+        });
+    }
     let lint::Outcome {
         config,
         diagnostics,
-    } = lint::run(&args)?;
+    } = if args.fix {
+        let fixed = fix::fix_in_memory(&args)?;
+        fix::write_changes(&fixed.changes)?;
+        if !args.quiet && !fixed.changes.is_empty() {
+            let n = fixed.changes.len();
+            eprintln!(
+                "nginx-wslint: fixed {n} file{}",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        fixed.outcome
+    } else {
+        lint::run(&args, &std::collections::HashMap::new())?
+    };
     let color =
         std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
     let printer = output::Printer {

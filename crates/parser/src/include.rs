@@ -79,6 +79,9 @@ pub struct ConfigSet {
     /// (prefix, file) → for each `include` directive of the file, in file
     /// order: its start offset and the files it pulled in.
     includes: HashMap<(PrefixId, FileId), Vec<IncludeEdges>>,
+    /// Contents to use instead of the files on disk (canonical path →
+    /// bytes): fixed text is checked again before anything is written.
+    overlay: HashMap<PathBuf, Vec<u8>>,
     /// Files whose includes are resolved for a prefix.
     resolved: std::collections::HashSet<(PrefixId, FileId)>,
     options: LoadOptions,
@@ -115,6 +118,12 @@ impl ConfigSet {
             options,
             ..ConfigSet::default()
         }
+    }
+
+    /// Reads these contents instead of the files at these (canonical)
+    /// paths.
+    pub fn set_overlay(&mut self, overlay: HashMap<PathBuf, Vec<u8>>) {
+        self.overlay = overlay;
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -231,7 +240,10 @@ impl ConfigSet {
         if canonical.is_dir() {
             return Err(io::Error::other("21: Is a directory"));
         }
-        let source = std::fs::read(&canonical)?;
+        let source = match self.overlay.get(&canonical) {
+            Some(text) => text.clone(),
+            None => std::fs::read(&canonical)?,
+        };
         let id = FileId(self.files.len() as u32);
         self.files
             .push(SourceFile::parse_with_mode(path, source, mode));

@@ -143,6 +143,25 @@ fn map_insertion(model: &Model) -> Option<Edit> {
     Some(Edit::insertion(entry.0, at as u32, text))
 }
 
+/// The `i`-th argument word of a directive.
+pub fn arg_word<'a>(
+    model: &Model<'a>,
+    d: DirRef<'a>,
+    i: usize,
+) -> Option<&'a nginx_wslint_parser::Word> {
+    model.file(d.file).args(d.directive).get(i)
+}
+
+/// Replaces `from` by `to` inside a word's raw text (keeping its quotes).
+pub fn replace_in_word(model: &Model, d: DirRef, i: usize, from: &str, to: &str) -> Option<Edit> {
+    let word = arg_word(model, d, i)?;
+    let raw = model.file(d.file).text_lossy(word.span).into_owned();
+    let lower = raw.to_ascii_lowercase();
+    let at = lower.find(&from.to_ascii_lowercase())?;
+    let new = format!("{}{to}{}", &raw[..at], &raw[at + from.len()..]);
+    Some(replace_word(d, word, new))
+}
+
 /// Replaces the text of a word (its raw span).
 pub fn replace_word(
     d: DirRef,

@@ -2,8 +2,11 @@ use std::collections::HashSet;
 
 use nginx_wslint_parser::Context;
 
+use nginx_wslint_autofix::Fix;
+
 use crate::model::variables::referenced;
 use crate::model::Model;
+use crate::rules::fix::{connection_upgrade_variable, replace_in_word};
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -131,8 +134,33 @@ fn check(c: &mut Checker) {
         } else {
             format!("define `${var}` with `map` or `set`, or fix the variable's name")
         };
+        let fix = if var.eq_ignore_ascii_case("connection_upgrade") {
+            connection_upgrade_variable(c).and_then(|(name, map)| match map {
+                Some(map) => Some(Fix::safe(
+                    "Add the `map $http_upgrade $connection_upgrade` in http",
+                    vec![map],
+                )),
+                // An equivalent map exists under another name: use it.
+                None => {
+                    let index = if model.name(d) == "proxy_set_header" {
+                        1
+                    } else {
+                        0
+                    };
+                    replace_in_word(model, d, index, "$connection_upgrade", &name).map(|e| {
+                        Fix::safe(
+                            format!("Use `{name}`, the existing map of `$http_upgrade`"),
+                            vec![e],
+                        )
+                    })
+                }
+            })
+        } else {
+            None
+        };
         if let Some(diag) = c.report(RULE.code, d, span, message) {
             diag.help = Some(help);
+            diag.fix = fix;
         }
     }
 }

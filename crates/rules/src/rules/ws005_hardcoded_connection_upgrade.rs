@@ -1,4 +1,7 @@
+use nginx_wslint_autofix::Fix;
+
 use crate::model::variables::referenced;
+use crate::rules::fix::{arg_word, connection_upgrade_variable, replace_word};
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -57,8 +60,16 @@ fn check(c: &mut Checker) {
             c.text(d),
             c.text(location)
         );
+        let fix = connection_upgrade_variable(c).and_then(|(var, map)| {
+            let word = arg_word(c.model, d, 1)?;
+            let edits = std::iter::once(replace_word(d, word, var.clone()))
+                .chain(map)
+                .collect();
+            Some(Fix::safe(format!("Use `{var}`"), edits))
+        });
         if let Some(diag) = c.report(RULE.code, d, span, message) {
             diag.help = Some("use `proxy_set_header Connection $connection_upgrade;` with the `map $http_upgrade $connection_upgrade`".into());
+            diag.fix = fix;
         }
     }
 }

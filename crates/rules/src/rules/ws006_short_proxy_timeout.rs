@@ -1,4 +1,7 @@
+use nginx_wslint_autofix::Fix;
+
 use crate::model::time::format_msec;
+use crate::rules::fix::{add_to_block, arg_word, replace_word};
 use crate::rules::{declare_rule, Checker, Intent};
 
 declare_rule! {
@@ -137,7 +140,16 @@ fn check(c: &mut Checker) {
             .iter()
             .map(|n| format!("`{n} {};`", format_msec(min)))
             .collect();
+        let value = format_msec(min);
+        let edit = if c.model.name(at) == "location" {
+            let lines: Vec<String> = names.iter().map(|n| format!("{n} {value};")).collect();
+            add_to_block(c.model, at, &lines)
+        } else {
+            arg_word(c.model, at, 0).map(|w| replace_word(at, w, value.clone()))
+        };
+        let fix = edit.map(|e| Fix::unsafe_(format!("Set {}", settings.join(" and ")), vec![e]));
         if let Some(d) = c.report(RULE.code, at, span, message) {
+            d.fix = fix;
             d.help = Some(format!(
                 "set {} (or more), or send application pings",
                 settings.join(" and ")

@@ -1,4 +1,7 @@
+use nginx_wslint_autofix::{Edit, Fix};
+
 use crate::routing::shadow::{shadowed_locations, ShadowReason};
+use crate::rules::fix::arg_word;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -87,7 +90,18 @@ fn check(c: &mut Checker) {
             }
         };
         let winner_span = c.header_span(winner);
+        // `^~` before the path of a plain prefix location.
+        let fix = (s.reason == ShadowReason::RegexTakesPrefix && model.args(location).len() == 1)
+            .then(|| arg_word(model, location, 0))
+            .flatten()
+            .map(|w| {
+                Fix::unsafe_(
+                    "Add `^~` to the location",
+                    vec![Edit::insertion(location.file.0, w.span.start, "^~ ")],
+                )
+            });
         if let Some(d) = c.report(RULE.code, location, span, message) {
+            d.fix = fix;
             d.help = Some(help.into());
             if winner.file == location.file {
                 d.related = Some((winner_span, "this location takes the requests".into()));

@@ -1,4 +1,7 @@
+use nginx_wslint_autofix::Fix;
+
 use crate::diagnostic::Severity;
+use crate::rules::fix::add_to_block;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -68,7 +71,7 @@ fn check(c: &mut Checker) {
         };
         found.push((first.directive, level, outer, dropped));
     }
-    for (first, _level, outer, dropped) in found {
+    for (first, level, outer, dropped) in found {
         let websocket = dropped.iter().any(|(_, _, upgrade)| *upgrade);
         let names: Vec<&str> = dropped.iter().map(|(n, _, _)| *n).collect();
         let outer_place = model.block(outer).header.map_or_else(
@@ -86,7 +89,22 @@ fn check(c: &mut Checker) {
         );
         let span = c.header_span(first);
         let related = dropped.first().map(|(_, d, _)| (c.header_span(*d), d.file));
+        let lines: Vec<String> = dropped
+            .iter()
+            .map(|(_, d, _)| format!("{};", c.text(*d)))
+            .collect();
+        let fix = model
+            .block(level)
+            .header
+            .and_then(|block| add_to_block(model, block, &lines))
+            .map(|e| {
+                Fix::safe(
+                    format!("Repeat the dropped headers: {}", names.join(", ")),
+                    vec![e],
+                )
+            });
         if let Some(d) = c.report(RULE.code, first, span, message) {
+            d.fix = fix;
             if websocket {
                 d.code.severity = Severity::Error;
             }

@@ -1,3 +1,6 @@
+use nginx_wslint_autofix::Fix;
+
+use crate::rules::fix::{arg_word, connection_upgrade_variable, replace_word};
 use crate::rules::{declare_rule, upgrade_headers, Checker};
 
 declare_rule! {
@@ -50,7 +53,26 @@ fn check(c: &mut Checker) {
         };
         let message = format!("`{}` swaps the upgrade variables: {what}", c.text(d));
         let span = c.header_span(d);
+        let fix = if is_upgrade {
+            arg_word(c.model, d, 1).map(|w| {
+                Fix::safe(
+                    "Use `$http_upgrade`",
+                    vec![replace_word(d, w, "$http_upgrade")],
+                )
+            })
+        } else {
+            connection_upgrade_variable(c).and_then(|(var, map)| {
+                let w = arg_word(c.model, d, 1)?;
+                Some(Fix::safe(
+                    format!("Use `{var}`"),
+                    std::iter::once(replace_word(d, w, var.clone()))
+                        .chain(map)
+                        .collect(),
+                ))
+            })
+        };
         if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.fix = fix;
             diag.help = Some(format!("use `{right}` here"));
         }
     }

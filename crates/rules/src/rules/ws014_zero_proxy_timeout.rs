@@ -1,4 +1,7 @@
-use crate::model::time::parse_msec;
+use nginx_wslint_autofix::Fix;
+
+use crate::model::time::{format_msec, parse_msec};
+use crate::rules::fix::{arg_word, replace_word};
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -44,7 +47,15 @@ fn check(c: &mut Checker) {
             c.text(d)
         );
         let span = c.header_span(d);
+        let value = format_msec(c.settings.min_timeout_ms);
+        let fix = arg_word(c.model, d, 0).map(|w| {
+            Fix::safe(
+                format!("Use `{value}`"),
+                vec![replace_word(d, w, value.clone())],
+            )
+        });
         if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.fix = fix;
             diag.help = Some("use a long value such as `1h` or `1d`".into());
         }
     }

@@ -1,4 +1,7 @@
+use nginx_wslint_autofix::Fix;
+
 use crate::model::upstream::parse_pass_url;
+use crate::rules::fix::replace_in_word;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -43,7 +46,16 @@ fn check(c: &mut Checker) {
             c.text(d)
         );
         let span = c.header_span(d);
+        let fix = replace_in_word(
+            c.model,
+            d,
+            0,
+            &format!("{scheme}://"),
+            &format!("{replacement}://"),
+        )
+        .map(|e| Fix::safe(format!("Use `{replacement}://`"), vec![e]));
         if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.fix = fix;
             diag.help = Some(format!("write `{replacement}://` instead of `{scheme}://`"));
         }
     }

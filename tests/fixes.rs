@@ -1,0 +1,216 @@
+//! Fixes (SPEC §4, issue 5): the diff of every fixable rule's fixture
+//! (insta), and on every fixture, seed and corpus file: the fixed text
+//! re-parses, a second run changes nothing, and it passes `nginx -t`
+//! wherever the original did.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use nginx_wslint_parser::{context, Context, SourceFile};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn diff_for(code: &str) -> String {
+    let file = format!("fixtures/rules/{code}.conf");
+    let o = run(
+        &root(),
+        &["--diff", "--unsafe-fixes", "--select", code, &file],
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn every_fixable_rule_fixes_its_fixture() {
+    // Rules whose fixes need a resolver address or are not available.
+    let without_fix = ["WS008", "WS011", "WS012", "WS013", "WS015"];
+    for code in [
+        "WS001", "WS002", "WS003", "WS004", "WS005", "WS006", "WS007", "WS009", "WS010", "WS014",
+        "WS016", "WS017",
+    ] {
+        let diff = diff_for(code);
+        assert!(!diff.is_empty(), "{code}: no fix");
+        insta::assert_snapshot!(format!("fix_{code}"), diff);
+    }
+    for code in without_fix {
+        assert_eq!(diff_for(code), "", "{code} has no automatic fix");
+    }
+}
+
+fn nginx() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|d| d.join("nginx"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
+            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
+        );
+        eprintln!("notice: nginx not found; the nginx -t part is skipped");
+    }
+    found
+}
+
+/// `nginx -t` on a file, wrapped in a minimal main configuration for its
+/// context.
+fn nginx_accepts(nginx: &Path, dir: &Path, file: &Path, ctx: Context) -> bool {
+    let include = format!("include {};", file.display());
+    let main = match ctx {
+        Context::Main => format!("{include}\n"),
+        Context::Http => format!("events {{}}\nhttp {{\n{include}\n}}\n"),
+        Context::Server => format!("events {{}}\nhttp {{\nserver {{\nlisten 127.0.0.1:1;\n{include}\n}}\n}}\n"),
+        _ => format!("events {{}}\nhttp {{\nserver {{\nlisten 127.0.0.1:1;\nlocation / {{\n{include}\n}}\n}}\n}}\n"),
+    };
+    let wrapper = dir.join("wrapper.conf");
+    std::fs::write(&wrapper, main).unwrap();
+    let conf = if ctx == Context::Main {
+        file.to_path_buf()
+    } else {
+        wrapper
+    };
+    Command::new(nginx)
+        .arg("-t")
+        .arg("-q")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(&conf)
+        .args(["-e", "stderr", "-g"])
+        .arg(format!("pid {}/nginx.pid;", dir.display()))
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+fn corpus_and_fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus/real"));
+    for dir in [
+        corpus,
+        root().join("fixtures/rules"),
+        root().join("fixtures/seeds"),
+        root().join("fixtures/precision"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("notice: {} not found", dir.display());
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "conf") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn fixed_files_reparse_are_stable_and_pass_nginx_t_where_the_original_did() {
+    let nginx = nginx();
+    let mut checked = 0;
+    let mut nginx_checked = 0;
+    let mut changed = 0;
+    for path in corpus_and_fixtures() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = path.file_name().unwrap();
+        let copy = dir.path().join(name);
+        std::fs::copy(&path, &copy).unwrap();
+        // The corpus is read-only; the copy must be writable.
+        let mut permissions = std::fs::metadata(&copy).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&copy, permissions).unwrap();
+        let original = std::fs::read(&copy).unwrap();
+        let parsed = SourceFile::parse(&copy, original.clone());
+        if !parsed.errors.is_empty() {
+            continue; // rules do not run on files nginx rejects
+        }
+        let ctx = context::resolve_context(&parsed, None).unwrap_or(Context::Main);
+        let before = nginx
+            .as_ref()
+            .map(|n| nginx_accepts(n, dir.path(), &copy, ctx));
+
+        let o = run(
+            dir.path(),
+            &[
+                "--fix",
+                "--unsafe-fixes",
+                "--exit-zero",
+                "--resolver",
+                "127.0.0.11",
+                "--no-follow-includes",
+                name.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let fixed = std::fs::read(&copy).unwrap();
+        checked += 1;
+        if fixed == original {
+            continue;
+        }
+        changed += 1;
+        let reparsed = SourceFile::parse(&copy, fixed.clone());
+        assert!(
+            reparsed.errors.is_empty(),
+            "{}: fixed text does not parse: {:?}",
+            path.display(),
+            reparsed.errors
+        );
+        let again = run(
+            dir.path(),
+            &[
+                "--diff",
+                "--unsafe-fixes",
+                "--resolver",
+                "127.0.0.11",
+                "--no-follow-includes",
+                name.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            again.stdout.is_empty(),
+            "{}: a second run still changes:\n{}",
+            path.display(),
+            String::from_utf8_lossy(&again.stdout)
+        );
+        if let (Some(nginx), Some(true)) = (&nginx, before) {
+            nginx_checked += 1;
+            assert!(
+                nginx_accepts(nginx, dir.path(), &copy, ctx),
+                "{}: nginx -t accepted the original but not the fixed file:\n{}",
+                path.display(),
+                String::from_utf8_lossy(&fixed)
+            );
+        }
+    }
+    eprintln!("{checked} files fixed, {changed} changed, {nginx_checked} checked with nginx -t");
+    assert!(changed > 20, "only {changed} files changed");
+    if nginx.is_some() {
+        assert!(
+            nginx_checked > 10,
+            "only {nginx_checked} files were checked with nginx -t"
+        );
+    }
+}
