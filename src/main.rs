@@ -86,6 +86,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         format: args.output_format,
         color,
         quiet: args.quiet,
+        unsafe_fixes: args.unsafe_fixes,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -75,10 +75,19 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        let d = self.diagnostic;
+        let fix = d.fix.as_ref().map(|f| match f.applicability {
+            nginx_wslint_autofix::Applicability::Safe => format!("fix: {} (`--fix`)", f.title),
+            nginx_wslint_autofix::Applicability::Unsafe => {
+                format!("fix: {} (`--fix --unsafe-fixes`)", f.title)
+            }
+        });
+        match (&d.help, fix) {
+            (Some(h), Some(f)) => Some(Box::new(format!("{h}\n{f}"))),
+            (Some(h), None) => Some(Box::new(h)),
+            (None, Some(f)) => Some(Box::new(f)),
+            (None, None) => None,
+        }
     }
 
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

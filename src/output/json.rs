@@ -15,8 +15,55 @@ struct JsonDiagnostic<'a> {
     filename: String,
     location: Location,
     end_location: Location,
-    fix: Option<()>,
+    fix: Option<JsonFix>,
     url: String,
+}
+
+#[derive(Serialize)]
+struct JsonFix {
+    applicability: nginx_wslint_autofix::Applicability,
+    message: String,
+    edits: Vec<JsonEdit>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit {
+    content: String,
+    location: Location,
+    end_location: Location,
+    /// The file the edit applies to, when it is not the diagnostic's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filename: Option<String>,
+}
+
+fn json_fix(config: &ConfigSet, d: &Diagnostic) -> Option<JsonFix> {
+    let fix = d.fix.as_ref()?;
+    let edits = fix
+        .edits
+        .iter()
+        .map(|e| {
+            let file = config.file(nginx_wslint_parser::FileId(e.file));
+            let start = file.line_col(e.start);
+            let end = file.line_col(e.end);
+            JsonEdit {
+                content: e.content.clone(),
+                location: Location {
+                    row: start.line,
+                    column: start.column,
+                },
+                end_location: Location {
+                    row: end.line,
+                    column: end.column,
+                },
+                filename: (e.file != d.file.0).then(|| file.path.display().to_string()),
+            }
+        })
+        .collect();
+    Some(JsonFix {
+        applicability: fix.applicability,
+        message: fix.title.clone(),
+        edits,
+    })
 }
 
 #[derive(Serialize)]
@@ -47,7 +94,7 @@ pub fn print(
                 row: d.end.line,
                 column: d.end.column,
             },
-            fix: None,
+            fix: json_fix(config, d),
             url: d.url(),
         })
         .collect();
