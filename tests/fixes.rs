@@ -214,3 +214,60 @@ fn fixed_files_reparse_are_stable_and_pass_nginx_t_where_the_original_did() {
         );
     }
 }
+
+#[test]
+fn dns_fixes_need_a_resolver_and_follow_the_target_version() {
+    let with = |extra: &[&str]| {
+        let mut args = vec![
+            "--diff",
+            "--select",
+            "WS008,WS012",
+            "--resolver",
+            "127.0.0.11",
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["fixtures/rules/WS008.conf", "fixtures/rules/WS012.conf"]);
+        String::from_utf8(run(&root(), &args).stdout).unwrap()
+    };
+    insta::assert_snapshot!("dns_fix_1_26", with(&[]));
+    insta::assert_snapshot!("dns_fix_1_28", with(&["--target-version", "1.28"]));
+}
+
+/// verified-facts F6/F7: a container name that does not resolve makes
+/// `nginx -t` fail; after the DNS fix (resolver + variable, for nginx
+/// before 1.27.3) it passes.
+#[test]
+fn the_dns_fix_lets_nginx_start_without_the_backend() {
+    let Some(nginx) = nginx() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.conf");
+    std::fs::write(
+        &site,
+        "server {\n    listen 127.0.0.1:1;\n    location /ws/ {\n        proxy_pass http://epsm-backend-prod.invalid:8000;\n    }\n}\n",
+    )
+    .unwrap();
+    assert!(
+        !nginx_accepts(&nginx, dir.path(), &site, Context::Http),
+        "the name must not resolve here"
+    );
+    let o = run(
+        dir.path(),
+        &[
+            "--fix",
+            "--exit-zero",
+            "--select",
+            "WS008",
+            "--resolver",
+            "127.0.0.11",
+            "--target-version",
+            "1.22",
+            "site.conf",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        nginx_accepts(&nginx, dir.path(), &site, Context::Http),
+        "{}",
+        std::fs::read_to_string(&site).unwrap()
+    );
+}

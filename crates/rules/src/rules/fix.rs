@@ -43,15 +43,6 @@ pub fn newline(file: &SourceFile) -> &'static str {
     }
 }
 
-/// One level of indentation, guessed from a block's children.
-fn indent_unit(outer: &str, inner: &str) -> String {
-    inner
-        .strip_prefix(outer)
-        .filter(|u| !u.is_empty())
-        .unwrap_or("    ")
-        .to_string()
-}
-
 /// Edits that add `lines` (without indentation or `;`-terminated already)
 /// to a block directive: after its last `proxy_*` directive (else its last
 /// directive, else right after `{`), one per line with the siblings'
@@ -95,10 +86,16 @@ pub fn connection_upgrade_variable(c: &Checker) -> Option<(String, Option<Edit>)
     Some(("$connection_upgrade".to_string(), Some(edit)))
 }
 
-/// Inserts the standard map in http context: inside the first `http {}`
-/// block when the configuration has one, else at the top of an http-context
-/// fragment (after its leading comments).
+/// Inserts the standard map in http context (see [`insert_in_http`]).
 fn map_insertion(model: &Model) -> Option<Edit> {
+    insert_in_http(model, &CONNECTION_UPGRADE_MAP)
+}
+
+/// Inserts `lines` (a block such as a `map` or an `upstream`, one string
+/// per line) in http context: at the start of the first `http {}` block
+/// when the configuration has one, else at the top of an http-context
+/// fragment (after its leading comments). `None` for other fragments.
+pub fn insert_in_http(model: &Model, lines: &[&str]) -> Option<Edit> {
     let http = model
         .all_blocks()
         .find(|&b| model.block(b).context == Context::Http && model.block(b).header.is_some());
@@ -108,14 +105,11 @@ fn map_insertion(model: &Model) -> Option<Edit> {
         let b = header.directive.block.as_ref()?;
         let nl = newline(file);
         let outer = indent_at(file, header.directive.span.start as usize);
-        let first = b.items.iter().find_map(Node::as_directive);
-        let inner = first.map_or_else(
+        let inner = b.items.iter().find_map(Node::as_directive).map_or_else(
             || format!("{outer}    "),
             |d| indent_at(file, d.span.start as usize),
         );
-        let unit = indent_unit(&outer, &inner);
-        let _ = unit;
-        let text: String = CONNECTION_UPGRADE_MAP
+        let text: String = lines
             .iter()
             .map(|l| format!("{nl}{inner}{l}"))
             .collect::<String>()
@@ -135,11 +129,7 @@ fn map_insertion(model: &Model) -> Option<Edit> {
         .map_or(file.source.len(), |d| {
             line_start(file, d.span.start as usize)
         });
-    let text: String = CONNECTION_UPGRADE_MAP
-        .iter()
-        .map(|l| format!("{l}{nl}"))
-        .collect::<String>()
-        + nl;
+    let text: String = lines.iter().map(|l| format!("{l}{nl}")).collect::<String>() + nl;
     Some(Edit::insertion(entry.0, at as u32, text))
 }
 

@@ -2,8 +2,10 @@ use crate::model::upstream::{
     host_kind, parse_pass_url, server_host_kind, upstream_servers, HostKind, PassUrl,
 };
 use crate::model::version::Version;
-use crate::model::Model;
+use crate::model::{BlockId, DirRef, Model};
+use crate::rules::fix::{add_to_block, arg_word, insert_in_http, replace_word};
 use crate::rules::{declare_rule, Checker};
+use nginx_wslint_autofix::{Edit, Fix};
 
 declare_rule! {
     /// ## What it does
@@ -51,6 +53,116 @@ fn maybe_external_upstream(model: &Model, url: &PassUrl) -> bool {
     !complete && url.port.is_none() && !url.host.contains('.')
 }
 
+/// `proxy_pass http://host:port/uri` → from 1.27.3, an upstream that
+/// re-resolves (`zone`, `resolver`, `server ... resolve`) named after the
+/// host; before, `resolver` + `set $var URL; proxy_pass $var;` (only
+/// without a URI part, whose meaning variables would change).
+fn fix_proxy_pass(
+    c: &Checker,
+    d: DirRef,
+    block: BlockId,
+    resolver: &str,
+    resolve_supported: bool,
+) -> Option<Fix> {
+    let model = c.model;
+    let value = model.arg(d, 0)?;
+    let url = parse_pass_url(value);
+    let port = url.port.clone().unwrap_or_else(|| {
+        if url.scheme == "https" {
+            "443".into()
+        } else {
+            "80".into()
+        }
+    });
+    let name: String = format!("{}_{port}", url.host)
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '_' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let word = arg_word(model, d, 0)?;
+    if resolve_supported {
+        let lines = [
+            format!("upstream {name} {{"),
+            format!("    zone {name} 64k;"),
+            format!("    resolver {resolver} valid=10s;"),
+            format!("    server {}:{port} resolve;", url.host),
+            "}".to_string(),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let upstream = insert_in_http(model, &refs)?;
+        let new_url = format!(
+            "{}://{name}{}",
+            url.scheme,
+            url.uri.as_deref().unwrap_or("")
+        );
+        let title = format!(
+            "Proxy to a re-resolving `upstream {name}` (zone, resolver {resolver}, `resolve`)"
+        );
+        return Some(Fix::safe(
+            title,
+            vec![upstream, replace_word(d, word, new_url)],
+        ));
+    }
+    if url.uri.is_some() {
+        return None;
+    }
+    let variable = format!("$upstream_{name}");
+    let location = model.block(block).header?;
+    let lines = [
+        format!("resolver {resolver} valid=10s;"),
+        format!("set {variable} {value};"),
+    ];
+    let add = add_to_block(model, location, &lines)?;
+    let title = format!("Resolve per request: `resolver {resolver}`, `set {variable} {value};`, `proxy_pass {variable};`");
+    Some(Fix::safe(title, vec![add, replace_word(d, word, variable)]))
+}
+
+/// `server host:port` in an upstream → `server host:port resolve`, with a
+/// `zone` and a `resolver` in the upstream when missing (1.27.3+ only).
+fn fix_upstream_server(
+    c: &Checker,
+    d: DirRef,
+    resolver: &str,
+    resolve_supported: bool,
+) -> Option<Fix> {
+    if !resolve_supported {
+        return None;
+    }
+    let model = c.model;
+    let upstream = model.blocks.iter().enumerate().find_map(|(i, b)| {
+        let id = BlockId(i as u32);
+        model
+            .directives(id)
+            .any(|x| std::ptr::eq(x.directive, d.directive))
+            .then_some((id, b.header))
+    })?;
+    let (block, header) = (upstream.0, upstream.1?);
+    let name = model.arg(header, 0)?;
+    let word = arg_word(model, d, 0)?;
+    let mut edits = vec![Edit::insertion(d.file.0, word.span.end, " resolve")];
+    let mut lines = Vec::new();
+    if model.directives_named(block, "zone").next().is_none() {
+        lines.push(format!("zone {name} 64k;"));
+    }
+    if model.directives_named(block, "resolver").next().is_none()
+        && model.inherited(block, "resolver").is_none()
+    {
+        lines.push(format!("resolver {resolver} valid=10s;"));
+    }
+    if !lines.is_empty() {
+        edits.push(add_to_block(model, header, &lines)?);
+    }
+    Some(Fix::safe(
+        format!("Re-resolve `{}` at run time (`resolve`)", model.arg(d, 0)?),
+        edits,
+    ))
+}
+
 fn check(c: &mut Checker) {
     let model = c.model;
     let resolve_supported = c.settings.target.at_least(Version::UPSTREAM_RESOLVE);
@@ -61,7 +173,7 @@ fn check(c: &mut Checker) {
             if host_kind(model, &url) == HostKind::StaticName
                 && !maybe_external_upstream(model, &url)
             {
-                found.push((d, url.host.clone(), false));
+                found.push((d, url.host.clone(), Some(block)));
             }
         }
         if model.block_name(block) == "upstream" {
@@ -73,7 +185,7 @@ fn check(c: &mut Checker) {
                     continue;
                 }
                 if server_host_kind(model, &server.url) == HostKind::StaticName {
-                    found.push((server.directive, server.url.host.clone(), true));
+                    found.push((server.directive, server.url.host.clone(), None));
                 }
             }
         }
@@ -83,7 +195,8 @@ fn check(c: &mut Checker) {
         .resolver
         .clone()
         .unwrap_or_else(|| "ADDRESS".into());
-    for (d, host, in_upstream) in found {
+    for (d, host, pass_block) in found {
+        let in_upstream = pass_block.is_none();
         let span = c.header_span(d);
         let message = format!(
             "`{}` names host \"{host}\", which nginx resolves only at start and reload: if it does not resolve then, nginx refuses to start; if its address changes, nginx keeps the old one",
@@ -96,8 +209,17 @@ fn check(c: &mut Checker) {
         } else {
             format!("add `resolver {address} valid=10s;` and use a variable: `set $backend http://{host}:PORT; proxy_pass $backend;`")
         };
+        let fix = c
+            .settings
+            .resolver
+            .as_deref()
+            .and_then(|resolver| match pass_block {
+                Some(block) => fix_proxy_pass(c, d, block, resolver, resolve_supported),
+                None => fix_upstream_server(c, d, resolver, resolve_supported),
+            });
         if let Some(diag) = c.report(RULE.code, d, span, message) {
             diag.help = Some(help);
+            diag.fix = fix;
         }
     }
 }

@@ -118,7 +118,23 @@ fn check(c: &mut Checker) {
             c.text(d)
         );
         let span = c.header_span(d);
+        // The location that holds the `proxy_pass`.
+        let fix = c.settings.resolver.as_deref().and_then(|resolver| {
+            let location = c
+                .locations
+                .iter()
+                .find(|l| std::ptr::eq(l.pass.directive, d.directive))?
+                .header;
+            let line = format!("resolver {resolver} valid=10s;");
+            let add =
+                crate::rules::fix::add_to_block(c.model, location, std::slice::from_ref(&line))?;
+            Some(nginx_wslint_autofix::Fix::safe(
+                format!("Add `{line}`"),
+                vec![add],
+            ))
+        });
         if let Some(diag) = c.report(RULE.code, d, span, message) {
+            diag.fix = fix;
             diag.help = Some(format!("add `resolver {address} valid=10s;` (Docker: 127.0.0.11) in http, server or this location"));
         }
     }
