@@ -13,7 +13,7 @@
 //! recovers, so later errors are reported too.
 
 use nom::bytes::complete::{take_till, take_while};
-use nom::IResult;
+use nom::{IResult, Input, Needed};
 
 use crate::ast::{Comment, Quote, Word};
 use crate::error::SyntaxError;
@@ -59,16 +59,19 @@ pub(crate) struct Lexer<'a> {
     pub errors: Vec<SyntaxError>,
     /// The whole source is valid UTF-8, so every word (cut at ASCII bytes) is.
     src_is_utf8: bool,
+    /// Reused for unescaping.
+    scratch: Vec<u8>,
 }
 
 /// Byte classes for the scanners: bit 1 = separates words (SP, HT, CR,
 /// LF), bit 2 = interrupts an unquoted word (a separator, `;`, `{`, `\\`,
-/// `$`). A table lookup keeps the per-byte test to one load.
+/// `$`), bit 4 = a blank (a separator other than LF, which counts lines). A
+/// table lookup keeps the per-byte test to one load.
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
-    t[b' ' as usize] = 3;
-    t[b'\t' as usize] = 3;
-    t[b'\r' as usize] = 3;
+    t[b' ' as usize] = 7;
+    t[b'\t' as usize] = 7;
+    t[b'\r' as usize] = 7;
     t[b'\n' as usize] = 3;
     t[b';' as usize] = 2;
     t[b'{' as usize] = 2;
@@ -78,8 +81,8 @@ static CLASS: [u8; 256] = {
 };
 
 #[inline]
-fn is_space(b: u8) -> bool {
-    CLASS[b as usize] & 1 != 0
+fn is_blank(b: u8) -> bool {
+    CLASS[b as usize] & 4 != 0
 }
 
 #[inline]
@@ -87,27 +90,87 @@ fn ends_word(b: u8) -> bool {
     CLASS[b as usize] & 2 != 0
 }
 
-fn spaces(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while(is_space)(input)
+/// The scanners' input: a byte slice whose nom `Input` methods are all
+/// inlined into the lexer (nom's own impl for `&[u8]` calls `take_from`
+/// out of line, once per scan).
+#[derive(Clone, Copy)]
+struct Bytes<'a>(&'a [u8]);
+
+impl<'a> Input for Bytes<'a> {
+    type Item = u8;
+    type Iter = std::iter::Copied<std::slice::Iter<'a, u8>>;
+    type IterIndices = std::iter::Enumerate<Self::Iter>;
+
+    #[inline(always)]
+    fn input_len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn take(&self, index: usize) -> Self {
+        Bytes(&self.0[..index])
+    }
+
+    #[inline(always)]
+    fn take_from(&self, index: usize) -> Self {
+        Bytes(&self.0[index..])
+    }
+
+    #[inline(always)]
+    fn take_split(&self, index: usize) -> (Self, Self) {
+        let (prefix, suffix) = self.0.split_at(index);
+        (Bytes(suffix), Bytes(prefix))
+    }
+
+    #[inline(always)]
+    fn position<P>(&self, predicate: P) -> Option<usize>
+    where
+        P: Fn(u8) -> bool,
+    {
+        self.0.iter().position(|&b| predicate(b))
+    }
+
+    #[inline(always)]
+    fn iter_elements(&self) -> Self::Iter {
+        self.0.iter().copied()
+    }
+
+    #[inline(always)]
+    fn iter_indices(&self) -> Self::IterIndices {
+        self.iter_elements().enumerate()
+    }
+
+    #[inline(always)]
+    fn slice_index(&self, count: usize) -> Result<usize, Needed> {
+        if self.0.len() >= count {
+            Ok(count)
+        } else {
+            Err(Needed::new(count - self.0.len()))
+        }
+    }
 }
 
-fn word_run(input: &[u8]) -> IResult<&[u8], &[u8]> {
+fn blanks(input: Bytes) -> IResult<Bytes, Bytes> {
+    take_while(is_blank)(input)
+}
+
+fn word_run(input: Bytes) -> IResult<Bytes, Bytes> {
     take_till(ends_word)(input)
 }
 
-fn comment_run(input: &[u8]) -> IResult<&[u8], &[u8]> {
+fn comment_run(input: Bytes) -> IResult<Bytes, Bytes> {
     take_till(|b| b == b'\n')(input)
 }
 
-fn quoted_run(quote: u8) -> impl Fn(&[u8]) -> IResult<&[u8], &[u8]> {
+fn quoted_run(quote: u8) -> impl Fn(Bytes) -> IResult<Bytes, Bytes> {
     move |input| take_till(|b| b == quote || b == b'\\')(input)
 }
 
 /// Runs a nom scanner over `input`, returning the length it matched. The
 /// scanners above accept any input (possibly matching nothing).
-#[inline]
-fn run_len(parser: impl Fn(&[u8]) -> IResult<&[u8], &[u8]>, input: &[u8]) -> usize {
-    parser(input).map_or(0, |(_, matched)| matched.len())
+#[inline(always)]
+fn run_len(parser: impl Fn(Bytes) -> IResult<Bytes, Bytes>, input: &[u8]) -> usize {
+    parser(Bytes(input)).map_or(0, |(_, matched)| matched.0.len())
 }
 
 fn count_lf(bytes: &[u8]) -> u32 {
@@ -118,33 +181,26 @@ fn count_lf(bytes: &[u8]) -> u32 {
 /// `\t`, `\r`, `\n` become TAB, CR, LF, any other `\x` is kept as is.
 pub fn unescape(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'\\' && i + 1 < raw.len() {
-            match raw[i + 1] {
-                b'"' | b'\'' | b'\\' => i += 1,
-                b't' => {
-                    out.push(b'\t');
-                    i += 2;
-                    continue;
-                }
-                b'r' => {
-                    out.push(b'\r');
-                    i += 2;
-                    continue;
-                }
-                b'n' => {
-                    out.push(b'\n');
-                    i += 2;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        out.push(raw[i]);
-        i += 1;
-    }
+    unescape_into(raw, &mut out);
     out
+}
+
+/// [`unescape`], appending to `out`.
+fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
+    let mut rest = raw;
+    while let Some(i) = rest.iter().position(|&b| b == b'\\') {
+        out.extend_from_slice(&rest[..i]);
+        let (byte, skip) = match rest.get(i + 1) {
+            Some(&b @ (b'"' | b'\'' | b'\\')) => (b, 2),
+            Some(b't') => (b'\t', 2),
+            Some(b'r') => (b'\r', 2),
+            Some(b'n') => (b'\n', 2),
+            _ => (b'\\', 1),
+        };
+        out.push(byte);
+        rest = &rest[i + skip..];
+    }
+    out.extend_from_slice(rest);
 }
 
 /// Shows a byte the way nginx's `%c` would print it, readable for control
@@ -192,7 +248,8 @@ impl<'a> Lexer<'a> {
             in_quote: None,
             long_token_reported: false,
             errors: Vec::new(),
-            src_is_utf8: std::str::from_utf8(src).is_ok(),
+            src_is_utf8: src.is_ascii() || std::str::from_utf8(src).is_ok(),
+            scratch: Vec::new(),
         }
     }
 
@@ -239,13 +296,27 @@ impl<'a> Lexer<'a> {
         });
     }
 
-    /// nginx refills its buffer when it has consumed it; a word that fills
-    /// the whole buffer is "too long".
+    /// nginx's check before it reads a byte: it refills its buffer when it
+    /// has consumed it, and a word that fills the whole buffer is "too
+    /// long". False at the end of the file. Scans run up to `buf_last`
+    /// (never beyond: `pos <= buf_last <= src.len()`), so one comparison
+    /// covers both the buffer and the end of the file.
     #[inline(always)]
-    fn check_buffer(&mut self) {
-        if self.pos == self.buf_last && self.buf_last < self.src.len() {
+    fn ensure(&mut self) -> bool {
+        debug_assert!(self.pos <= self.buf_last && self.buf_last <= self.src.len());
+        if self.pos == self.buf_last {
+            if self.pos == self.src.len() {
+                return false;
+            }
             self.refill_buffer();
         }
+        true
+    }
+
+    /// The bytes that can be scanned before the next buffer check.
+    #[inline(always)]
+    fn window(&self) -> &'a [u8] {
+        &self.src[self.pos..self.buf_last]
     }
 
     #[cold]
@@ -276,17 +347,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The end of the region that can be scanned without a buffer check.
-    fn limit(&self) -> usize {
-        self.buf_last.min(self.src.len())
-    }
-
     /// Reads one byte, counting lines, after nginx's buffer check.
+    #[inline(always)]
     fn take_byte(&mut self) -> Option<u8> {
-        if self.pos >= self.src.len() {
+        if !self.ensure() {
             return None;
         }
-        self.check_buffer();
         let b = self.src[self.pos];
         self.pos += 1;
         if b == b'\n' {
@@ -301,21 +367,30 @@ impl<'a> Lexer<'a> {
         self.long_token_reported = false;
     }
 
-    /// Skips whitespace in the "between words" state.
-    fn skip_spaces(&mut self) {
+    /// Skips whitespace in the "between words" state; false at the end of
+    /// the file. Otherwise the next byte is checked and can be read.
+    #[inline(always)]
+    fn skip_spaces(&mut self) -> bool {
+        let start = self.pos;
         loop {
-            if self.pos >= self.src.len() {
-                return;
+            if self.pos == self.buf_last {
+                // nginx sets `start` at every byte it reads between words,
+                // which the buffer check uses.
+                if self.pos != start {
+                    self.begin_token(self.pos - 1);
+                }
+                if !self.ensure() {
+                    return false;
+                }
             }
-            self.check_buffer();
-            let n = run_len(spaces, &self.src[self.pos..self.limit()]);
-            if n == 0 {
-                return;
+            match self.src[self.pos] {
+                b'\n' => {
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                b' ' | b'\t' | b'\r' => self.pos += run_len(blanks, self.window()),
+                _ => return true,
             }
-            self.line += count_lf(&self.src[self.pos..self.pos + n]);
-            self.pos += n;
-            // nginx sets `start` at every byte it reads between words.
-            self.begin_token(self.pos - 1);
         }
     }
 
@@ -331,8 +406,7 @@ impl<'a> Lexer<'a> {
         let mut words = Words { name, args };
         self.begin_token(self.pos);
         loop {
-            self.skip_spaces();
-            if self.pos >= self.src.len() {
+            if !self.skip_spaces() {
                 return if words.name.is_none() {
                     End::Eof
                 } else {
@@ -378,10 +452,9 @@ impl<'a> Lexer<'a> {
                         return End::EofPending;
                     }
                     // After a closing quote nginx needs a separator.
-                    if self.pos >= self.src.len() {
+                    if !self.ensure() {
                         return End::EofPending;
                     }
-                    self.check_buffer();
                     let next = self.src[self.pos];
                     match next {
                         b' ' | b'\t' | b'\r' | b'\n' => {
@@ -422,14 +495,12 @@ impl<'a> Lexer<'a> {
     fn read_comment(&mut self, at: usize, inside: bool, comments: &mut Vec<LexedComment>) {
         let line = self.line;
         loop {
-            if self.pos >= self.src.len() {
-                break;
+            if !self.ensure() {
+                break; // the end of the file
             }
-            self.check_buffer();
-            let n = run_len(comment_run, &self.src[self.pos..self.limit()]);
-            self.pos += n;
-            if self.pos < self.limit() || self.pos >= self.src.len() {
-                break; // at the LF (left for skip_spaces) or the end
+            self.pos += run_len(comment_run, self.window());
+            if self.pos < self.buf_last {
+                break; // at the LF, left for skip_spaces
             }
         }
         comments.push(LexedComment {
@@ -443,35 +514,34 @@ impl<'a> Lexer<'a> {
 
     /// Reads an unquoted word whose first byte `first` at `at` is consumed.
     fn read_word(&mut self, at: usize, first: u8, words: &mut Words) -> WordEnd {
-        let mut escaped = first == b'\\';
-        let mut variable = first == b'$';
-        let mut saw_backslash = escaped;
+        let mut saw_backslash = false;
+        // The byte just read: ordinary, `\\` or `$` (others end the word).
+        let mut b = first;
         loop {
-            if !escaped && !variable {
-                if self.pos < self.src.len() {
-                    self.check_buffer();
+            if b == b'\\' {
+                // The next byte is ordinary, whatever it is.
+                saw_backslash = true;
+                if self.take_byte().is_none() {
+                    break;
                 }
-                let n = run_len(word_run, &self.src[self.pos..self.limit()]);
-                self.pos += n;
+            } else if b == b'$' {
+                // `{` right after `$` (`${name}`) does not open a block.
+                loop {
+                    if !self.ensure() {
+                        return self.word_at_eof(at, saw_backslash, words);
+                    }
+                    if self.src[self.pos] != b'{' {
+                        break;
+                    }
+                    self.pos += 1;
+                }
             }
-            let Some(b) = self.take_byte() else {
-                self.push_word(words, at, self.pos, Quote::None, saw_backslash);
-                return WordEnd::Eof;
+            self.pos += run_len(word_run, self.window());
+            let Some(next) = self.take_byte() else {
+                break;
             };
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            if b == b'{' && variable {
-                continue;
-            }
-            variable = false;
+            b = next;
             match b {
-                b'\\' => {
-                    escaped = true;
-                    saw_backslash = true;
-                }
-                b'$' => variable = true,
                 b' ' | b'\t' | b'\r' | b'\n' => {
                     self.push_word(words, at, self.pos - 1, Quote::None, saw_backslash);
                     return WordEnd::Space;
@@ -487,6 +557,12 @@ impl<'a> Lexer<'a> {
                 _ => {}
             }
         }
+        self.word_at_eof(at, saw_backslash, words)
+    }
+
+    fn word_at_eof(&mut self, at: usize, saw_backslash: bool, words: &mut Words) -> WordEnd {
+        self.push_word(words, at, self.pos, Quote::None, saw_backslash);
+        WordEnd::Eof
     }
 
     /// Reads a quoted word whose opening quote at `at` is consumed. Returns
@@ -498,11 +574,10 @@ impl<'a> Lexer<'a> {
         let mut saw_backslash = false;
         let closed = loop {
             if !escaped {
-                if self.pos < self.src.len() {
-                    self.check_buffer();
+                if !self.ensure() {
+                    break false;
                 }
-                let end = self.limit().max(self.pos);
-                let n = run_len(quoted_run(quote), &self.src[self.pos..end]);
+                let n = run_len(quoted_run(quote), self.window());
                 self.line += count_lf(&self.src[self.pos..self.pos + n]);
                 self.pos += n;
             }
@@ -533,6 +608,7 @@ impl<'a> Lexer<'a> {
         closed
     }
 
+    #[inline(always)]
     fn push_word(
         &mut self,
         words: &mut Words,
@@ -541,26 +617,52 @@ impl<'a> Lexer<'a> {
         quote: Quote,
         saw_backslash: bool,
     ) {
-        let span = Span::new(start, end);
+        // Most words are their own value: nothing to store.
+        let unescaped = if saw_backslash || !self.src_is_utf8 {
+            self.unescaped_value(start, end, quote, saw_backslash)
+        } else {
+            None
+        };
+        words.push(Word {
+            span: Span::new(start, end),
+            line: self.tok_line,
+            quote,
+            unescaped,
+        });
+    }
+
+    /// The value of a word with escapes or in a file that is not valid
+    /// UTF-8, when it differs from the text between the quotes.
+    #[cold]
+    #[inline(never)]
+    fn unescaped_value(
+        &mut self,
+        start: usize,
+        end: usize,
+        quote: Quote,
+        saw_backslash: bool,
+    ) -> Option<Box<str>> {
         let inner = match quote {
             Quote::None => &self.src[start..end],
             _ => &self.src[start + 1..end - 1],
         };
-        let unescaped = if saw_backslash {
-            Some(String::from_utf8_lossy(&unescape(inner)).into())
-        } else if self.src_is_utf8 {
-            None
+        if saw_backslash {
+            let mut value = std::mem::take(&mut self.scratch);
+            value.clear();
+            unescape_into(inner, &mut value);
+            // Escapes only drop or replace ASCII bytes, so the value is
+            // valid UTF-8 where the text was.
+            let boxed = match std::str::from_utf8(&value) {
+                Ok(text) => Box::from(text),
+                Err(_) => String::from_utf8_lossy(&value).into(),
+            };
+            self.scratch = value;
+            Some(boxed)
         } else {
             match std::str::from_utf8(inner) {
                 Ok(_) => None,
                 Err(_) => Some(String::from_utf8_lossy(inner).into()),
             }
-        };
-        words.push(Word {
-            span,
-            line: self.tok_line,
-            quote,
-            unescaped,
-        });
+        }
     }
 }
