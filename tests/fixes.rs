@@ -271,3 +271,104 @@ fn the_dns_fix_lets_nginx_start_without_the_backend() {
         std::fs::read_to_string(&site).unwrap()
     );
 }
+
+#[test]
+fn fixes_edit_the_included_file_they_belong_to() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("conf.d")).unwrap();
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("conf.d/chat.conf"),
+        "server {\n    listen 80;\n    location /ws/ {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_http_version 1.1;\n        proxy_set_header Upgrade $http_upgrade;\n        proxy_read_timeout 1h;\n    }\n}\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["--diff", "--select", "WS002", "."]);
+    insta::assert_snapshot!(String::from_utf8_lossy(&o.stdout), @r"
+    --- ./conf.d/chat.conf
+    +++ ./conf.d/chat.conf
+    @@ -5,5 +5,6 @@
+             proxy_http_version 1.1;
+             proxy_set_header Upgrade $http_upgrade;
+             proxy_read_timeout 1h;
+    +        proxy_set_header Connection $connection_upgrade;
+         }
+     }
+    --- ./nginx.conf
+    +++ ./nginx.conf
+    @@ -1,4 +1,9 @@
+     events {}
+     http {
+    +    map $http_upgrade $connection_upgrade {
+    +        default upgrade;
+    +        ''      close;
+    +    }
+    +
+         include conf.d/*.conf;
+     }
+    ");
+    assert_eq!(o.status.code(), Some(1), "a diff exits 1");
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_line_endings_mode_and_every_untouched_byte() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("site.conf");
+    let original = "# caf\u{e9} \u{2014} comment\r\nserver {\r\n\tlocation /ws/ {\r\n\t\tproxy_pass ws://127.0.0.1:8000;  # keep me\r\n\t}\r\n}\r\n";
+    std::fs::write(&path, original).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = run(dir.path(), &["--fix", "--select", "WS016", "site.conf"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(fixed, original.replace("ws://", "http://"));
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    // Inserted lines use the file's CRLF and its indentation.
+    let o = run(dir.path(), &["--fix", "--select", "WS001", "site.conf"]);
+    assert_eq!(o.status.code(), Some(0));
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        fixed.contains("# keep me\r\n\t\tproxy_set_header Upgrade $http_upgrade;\r\n\t}"),
+        "{fixed:?}"
+    );
+    // Nothing else of the directory is left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_files_are_refused_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("site.conf");
+    std::fs::write(
+        &path,
+        "server { location /ws/ { proxy_pass ws://127.0.0.1:1; } }\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(dir.path(), &["--fix", "--select", "WS016", "site.conf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("read-only"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::read_to_string(&path).unwrap().contains("ws://"));
+}

@@ -15,7 +15,9 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
 fn codes(o: &Output) -> Vec<String> {
     String::from_utf8_lossy(&o.stdout)
         .lines()
-        .filter(|l| !l.starts_with("Found") && !l.starts_with("All checks") && !l.contains("fixable with"))
+        .filter(|l| {
+            !l.starts_with("Found") && !l.starts_with("All checks") && !l.contains("fixable with")
+        })
         .map(|l| {
             let mut parts = l.splitn(4, ':');
             let (_, line, _, rest) = (

@@ -61,7 +61,7 @@ pub fn add_to_block(model: &Model, block: DirRef, lines: &[String]) -> Option<Ed
     let open_line = file.line_index().line(b.open.start);
     let (at, prefix) = match anchor {
         Some(d) if file.line_index().line(d.span.start) != open_line => (
-            d.span.end as usize,
+            after_trailing_comment(file, d.span.end as usize),
             format!("{nl}{}", indent_at(file, d.span.start as usize)),
         ),
         Some(d) => (d.span.end as usize, " ".to_string()),
@@ -131,6 +131,22 @@ pub fn insert_in_http(model: &Model, lines: &[&str]) -> Option<Edit> {
         });
     let text: String = lines.iter().map(|l| format!("{l}{nl}")).collect::<String>() + nl;
     Some(Edit::insertion(entry.0, at as u32, text))
+}
+
+/// The end of the line of a directive that ends at `end` when the rest of
+/// the line is only blanks and a comment (so the comment stays with its
+/// directive); `end` itself when more follows on the line.
+fn after_trailing_comment(file: &SourceFile, end: usize) -> usize {
+    let rest = &file.source[end..];
+    let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let line = &rest[..line_end];
+    let without_cr = line.strip_suffix(b"\r").unwrap_or(line);
+    let trimmed = without_cr.trim_ascii_start();
+    if trimmed.is_empty() || trimmed.starts_with(b"#") {
+        end + without_cr.len()
+    } else {
+        end
+    }
 }
 
 /// The `i`-th argument word of a directive.
