@@ -193,6 +193,10 @@ pub enum OutputFormat {
     Concise,
     /// A JSON array of diagnostics.
     Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 /// Subcommand names, to tell `nginx-wslint PATH` (an implicit `check`) from

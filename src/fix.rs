@@ -37,6 +37,9 @@ fn applicable(fix: &Fix, unsafe_fixes: bool) -> bool {
 
 /// Applies fixes in memory until nothing changes.
 pub fn fix_in_memory(args: &CheckArgs) -> Result<Fixed, String> {
+    if args.fix && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err("--fix does not write standard input (or the files of an `nginx -T` dump); use --diff to see the fixes".into());
+    }
     let mut overlay: HashMap<PathBuf, Vec<u8>> = HashMap::new();
     let mut originals: HashMap<PathBuf, (PathBuf, Vec<u8>)> = HashMap::new();
     for pass in 0.. {

@@ -123,18 +123,53 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
     config.set_overlay(overlay.clone());
     let (stdin_paths, file_paths): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.into_iter().partition(|p| p.as_os_str() == "-");
+    // Input from `nginx -T` (standard input or a file) is split into the
+    // files it was, and includes resolve among them.
+    let mut dump: Option<Vec<(PathBuf, Vec<u8>)>> = None;
+    let mut stdin_source = None;
     if !stdin_paths.is_empty() {
         let mut source = Vec::new();
         io::stdin()
             .read_to_end(&mut source)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        match nginx_wslint_parser::dump::split(&source) {
+            Some(files) => dump = Some(files),
+            None => stdin_source = Some(source),
+        }
+    }
+    let mut files = discover::discover(&file_paths).map_err(|e| e.to_string())?;
+    if dump.is_none() && files.len() == 1 && !file_paths.is_empty() && file_paths[0].is_file() {
+        let text = std::fs::read(&files[0])
+            .map_err(|e| format!("cannot read {}: {e}", files[0].display()))?;
+        if let Some(split) = nginx_wslint_parser::dump::split(&text) {
+            dump = Some(split);
+            files.clear();
+        }
+    }
+    if let Some(dump_files) = dump {
+        let main = dump_files[0].0.clone();
+        if config_prefix_unset(args) {
+            config = ConfigSet::new(LoadOptions {
+                prefix: main.parent().map(PathBuf::from),
+                follow_includes: !args.no_follow_includes,
+            });
+        }
+        config.set_virtual_files(dump_files);
+        config.load_entry(&main).map_err(|e| {
+            format!(
+                "cannot read {} from the nginx -T output: {e}",
+                main.display()
+            )
+        })?;
+    }
+    if let Some(source) = stdin_source {
         let name = args
             .stdin_filename
             .clone()
             .unwrap_or_else(|| PathBuf::from("-"));
         config.add_entry_source(&name, source);
     }
-    for file in discover::discover(&file_paths).map_err(|e| e.to_string())? {
+    for file in files {
         config
             .load_entry(&file)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -220,6 +255,12 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         config,
         diagnostics,
     })
+}
+
+/// Whether the prefix comes from nowhere but the entry file (so a dump's
+/// main file sets it).
+fn config_prefix_unset(args: &CheckArgs) -> bool {
+    args.prefix.is_none()
 }
 
 fn has_syntax_errors(config: &ConfigSet, entry: Entry) -> bool {

@@ -2,7 +2,9 @@
 
 mod concise;
 mod full;
+mod github;
 mod json;
+mod sarif;
 
 use std::io::{self, Write};
 
@@ -37,6 +39,8 @@ impl Printer {
             OutputFormat::Full => full::print(out, config, diagnostics, self.color)?,
             OutputFormat::Concise => concise::print(out, config, diagnostics, self.unsafe_fixes)?,
             OutputFormat::Json => return json::print(out, config, diagnostics),
+            OutputFormat::Github => return github::print(out, config, diagnostics),
+            OutputFormat::Sarif => return sarif::print(out, config, diagnostics),
         }
         if !self.quiet {
             self.summary(out, diagnostics)?;

@@ -60,6 +60,36 @@ pub fn expand(pattern: &Path) -> Vec<PathBuf> {
     candidates
 }
 
+/// The paths among `candidates` that `pattern` matches, component by
+/// component, sorted (for files that are not on disk).
+pub fn filter<'a>(pattern: &Path, candidates: impl Iterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
+    let parts: Vec<_> = pattern.components().collect();
+    let mut out: Vec<PathBuf> = candidates
+        .filter(|c| {
+            let names: Vec<_> = c.components().collect();
+            names.len() == parts.len()
+                && parts.iter().zip(&names).all(|(p, n)| {
+                    let (p, n) = (
+                        p.as_os_str().as_encoded_bytes(),
+                        n.as_os_str().as_encoded_bytes(),
+                    );
+                    if has_magic(p) {
+                        matches(p, n)
+                    } else {
+                        p == n
+                    }
+                })
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    out
+}
+
 /// fnmatch(3) for one path component, with the leading-period rule.
 pub fn matches(pattern: &[u8], name: &[u8]) -> bool {
     if name.first() == Some(&b'.') && pattern.first() != Some(&b'.') {

@@ -82,6 +82,9 @@ pub struct ConfigSet {
     /// Contents to use instead of the files on disk (canonical path →
     /// bytes): fixed text is checked again before anything is written.
     overlay: HashMap<PathBuf, Vec<u8>>,
+    /// When set, the only files there are (an `nginx -T` dump): paths as
+    /// nginx printed them → text. The disk is not read.
+    virtual_files: Option<std::collections::BTreeMap<PathBuf, Vec<u8>>>,
     /// Files whose includes are resolved for a prefix.
     resolved: std::collections::HashSet<(PrefixId, FileId)>,
     options: LoadOptions,
@@ -124,6 +127,12 @@ impl ConfigSet {
     /// paths.
     pub fn set_overlay(&mut self, overlay: HashMap<PathBuf, Vec<u8>>) {
         self.overlay = overlay;
+    }
+
+    /// Reads files from these contents only (an `nginx -T` dump) instead of
+    /// the disk; include globs expand over their paths.
+    pub fn set_virtual_files(&mut self, files: impl IntoIterator<Item = (PathBuf, Vec<u8>)>) {
+        self.virtual_files = Some(files.into_iter().map(|(p, t)| (normalize(&p), t)).collect());
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -233,16 +242,32 @@ impl ConfigSet {
     }
 
     fn load_file(&mut self, path: &Path, mode: ParseMode) -> io::Result<FileId> {
-        let canonical = std::fs::canonicalize(path)?;
+        let canonical = match &self.virtual_files {
+            Some(files) => {
+                let key = normalize(path);
+                if !files.contains_key(&key) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "not in the nginx -T dump",
+                    ));
+                }
+                key
+            }
+            None => std::fs::canonicalize(path)?,
+        };
         if let Some(&id) = self.by_path.get(&(canonical.clone(), mode)) {
             return Ok(id);
         }
-        if canonical.is_dir() {
-            return Err(io::Error::other("21: Is a directory"));
-        }
-        let source = match self.overlay.get(&canonical) {
-            Some(text) => text.clone(),
-            None => std::fs::read(&canonical)?,
+        let source = if let Some(text) = self.virtual_files.as_ref().and_then(|f| f.get(&canonical))
+        {
+            text.clone()
+        } else if let Some(text) = self.overlay.get(&canonical) {
+            text.clone()
+        } else {
+            if canonical.is_dir() {
+                return Err(io::Error::other("21: Is a directory"));
+            }
+            std::fs::read(&canonical)?
         };
         let id = FileId(self.files.len() as u32);
         self.files
@@ -337,10 +362,10 @@ impl ConfigSet {
         mode: ParseMode,
     ) -> Vec<FileId> {
         let full = self.prefixes[prefix.0 as usize].join(pattern);
-        let paths = if glob::has_magic(pattern.as_bytes()) {
-            glob::expand(&full)
-        } else {
-            vec![full]
+        let paths = match (&self.virtual_files, glob::has_magic(pattern.as_bytes())) {
+            (Some(files), true) => glob::filter(&normalize(&full), files.keys()),
+            (None, true) => glob::expand(&full),
+            (_, false) => vec![full],
         };
         let mut targets = Vec::with_capacity(paths.len());
         for path in paths {
@@ -397,4 +422,20 @@ fn include_sites(file: &SourceFile) -> Vec<IncludeSite> {
         }
     }
     sites
+}
+
+/// A path with `.` and `..` resolved lexically (for paths from an
+/// `nginx -T` dump, which name files that need not exist here).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

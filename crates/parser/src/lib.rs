@@ -24,6 +24,7 @@
 
 pub mod ast;
 pub mod context;
+pub mod dump;
 mod error;
 pub mod glob;
 pub mod include;
