@@ -67,7 +67,9 @@ fn the_hook_reports_and_fixes() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path();
+    let hooks = hook_repo(dir.path());
+    let repo = &dir.path().join("project");
+    std::fs::create_dir(repo).unwrap();
     git(repo, &["init", "-q"]);
     git(repo, &["config", "user.email", "test@example.invalid"]);
     git(repo, &["config", "user.name", "test"]);
@@ -80,12 +82,12 @@ fn the_hook_reports_and_fixes() {
     std::fs::write(repo.join("README.md"), "not a config\n").unwrap();
     git(repo, &["add", "."]);
 
-    let o = try_repo(repo, &[]);
+    let o = try_repo(repo, &hooks, &[]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!o.status.success(), "the hook must fail:\n{out}");
     assert!(out.contains("WS016"), "{out}");
 
-    let o = try_repo(repo, &["--hook-stage", "pre-commit"]);
+    let o = try_repo(repo, &hooks, &["--hook-stage", "pre-commit"]);
     assert!(!o.status.success());
     // With --fix in the hook's arguments the file is fixed.
     std::fs::write(
