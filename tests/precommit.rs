@@ -28,7 +28,24 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn try_repo(repo: &Path, extra: &[&str]) -> Output {
+/// A git repository holding this project's `.pre-commit-hooks.yaml` (the
+/// checkout itself need not be a git repository).
+fn hook_repo(dir: &Path) -> PathBuf {
+    let hooks = dir.join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    std::fs::copy(source, hooks.join(".pre-commit-hooks.yaml")).unwrap();
+    let identity = ["-c", "user.email=t@example.invalid", "-c", "user.name=t"];
+    git(&hooks, &["init", "-q"]);
+    git(&hooks, &[&identity[..], &["add", "."]].concat());
+    git(
+        &hooks,
+        &[&identity[..], &["commit", "-q", "-m", "hooks"]].concat(),
+    );
+    hooks
+}
+
+fn try_repo(repo: &Path, hooks: &Path, extra: &[&str]) -> Output {
     let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_nginx-wslint"))
         .parent()
         .unwrap()
@@ -38,9 +55,10 @@ fn try_repo(repo: &Path, extra: &[&str]) -> Output {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let hooks = hooks.display().to_string();
     let mut args = vec![
         "try-repo",
-        env!("CARGO_MANIFEST_DIR"),
+        hooks.as_str(),
         "nginx-wslint-system",
         "--all-files",
         "--verbose",
