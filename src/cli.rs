@@ -27,6 +27,8 @@ pub enum Command {
     Route(RouteArgs),
     /// Explain a rule (by code or name), or list them all.
     Rule(RuleArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Args)]
@@ -201,7 +203,7 @@ pub enum OutputFormat {
 
 /// Subcommand names, to tell `nginx-wslint PATH` (an implicit `check`) from
 /// `nginx-wslint parse ...`.
-const COMMANDS: &[&str] = &["check", "parse", "route", "rule", "help"];
+const COMMANDS: &[&str] = &["check", "parse", "route", "rule", "completions", "help"];
 
 /// Inserts `check` when the first argument is not a command, so that
 /// `nginx-wslint [OPTIONS] [PATHS]` runs `check` as SPEC §2 says.

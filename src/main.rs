@@ -39,6 +39,11 @@ fn main() -> ExitCode {
         Command::Parse(args) => parse(args),
         Command::Route(args) => route::run(args),
         Command::Rule(args) => rule_command::run(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "nginx-wslint", &mut io::stdout());
+            Ok(EXIT_CLEAN)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

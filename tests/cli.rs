@@ -325,3 +325,22 @@ fn parse_prints_the_crossplane_payload() {
         "unexpected \"}\" in fixtures/parser/broken/stray-brace.conf:7"
     );
 }
+
+#[test]
+fn version_and_completions() {
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("nginx-wslint {}", env!("CARGO_PKG_VERSION"))
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        assert!(stdout(&o).contains("nginx-wslint"), "{shell}");
+        assert!(
+            stdout(&o).contains("--target-version"),
+            "{shell} completes check's options"
+        );
+    }
+}
