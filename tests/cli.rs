@@ -339,7 +339,7 @@ fn version_and_completions() {
         assert_eq!(o.status.code(), Some(0), "{shell}");
         assert!(stdout(&o).contains("nginx-wslint"), "{shell}");
         assert!(
-            stdout(&o).contains("--target-version"),
+            stdout(&o).contains("target-version"),
             "{shell} completes check's options"
         );
     }
