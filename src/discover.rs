@@ -1,7 +1,8 @@
 //! Which files a directory holds for linting (SPEC §2): `*.conf`,
 //! `nginx.conf`, and every file under `sites-available`, `sites-enabled` or
-//! `conf.d`. Hidden files and directories are skipped; symbolic links to
-//! directories are not followed (no loops).
+//! `conf.d`. Hidden files and directories are skipped, files ignored by
+//! `.gitignore` (or `.ignore`) too; symbolic links are not followed (no
+//! loops).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -29,31 +30,21 @@ pub fn discover(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if dir.as_path() != dir.as_path() => return Err(e),
-            Err(e) => {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("{}: {}", dir.display(), e),
-                ))
-            }
-        };
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.as_encoded_bytes().starts_with(b".") {
-                continue;
-            }
-            let path = entry.path();
-            let file_type = entry.file_type()?;
-            if file_type.is_dir() {
-                stack.push(path);
-            } else if is_config_file(&path) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                found.push(path);
-            }
+    // Hidden entries are skipped and `.gitignore`/`.ignore` files honoured
+    // (also outside a git repository); symbolic links are not followed.
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| io::Error::other(format!("{}: {e}", dir.display())))?;
+        let path = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_file()) && is_config_file(path) {
+            found.push(path.to_path_buf());
         }
     }
     Ok(())

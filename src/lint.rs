@@ -13,6 +13,7 @@ use nginx_wslint_rules::model::version::Version;
 use nginx_wslint_rules::model::Model;
 use nginx_wslint_rules::rules::{self, Settings};
 use nginx_wslint_rules::suppression;
+use rayon::prelude::*;
 
 use crate::cli::CheckArgs;
 use crate::config::{ConfigFile, Configs};
@@ -186,6 +187,9 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
 
     let base_options = options(args, base)?;
     let mut diagnostics = diagnostic::load_diagnostics(&config);
+    // Each entry's context and settings, then the rules per entry in
+    // parallel; results are collected in entry order (deterministic).
+    let mut jobs = Vec::with_capacity(config.entries.len());
     for entry in config.entries.clone() {
         let file = config.file(entry.file);
         let opts = options(args, configs.for_path(&file.path)?)?;
@@ -200,14 +204,19 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
             // Rules judge what nginx would run: on a file nginx rejects,
             // E001 says what to fix first.
             Ok(_) if has_syntax_errors(&config, entry) => {}
-            Ok(ctx) => {
-                let model = Model::build(&config, entry, ctx);
-                diagnostics.extend(rules::check(&model, &opts.settings, &|rule| {
-                    opts.selection.enabled(rule.code.code, rule.code.name)
-                }));
-            }
+            Ok(ctx) => jobs.push((entry, ctx, opts)),
         }
     }
+    let found: Vec<Vec<Diagnostic>> = jobs
+        .par_iter()
+        .map(|(entry, ctx, opts)| {
+            let model = Model::build(&config, *entry, *ctx);
+            rules::check(&model, &opts.settings, &|rule| {
+                opts.selection.enabled(rule.code.code, rule.code.name)
+            })
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
 
     // Settings of the file each diagnostic is in: selection and
     // per-file-ignores.

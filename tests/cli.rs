@@ -344,3 +344,43 @@ fn version_and_completions() {
         );
     }
 }
+
+#[test]
+fn gitignored_files_are_skipped_and_many_files_come_out_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "generated/\n*.bak.conf\n");
+    write(dir.path(), "generated/x.conf", "server { ");
+    write(dir.path(), "old.bak.conf", "server { ");
+    for i in 0..120 {
+        write(
+            dir.path(),
+            &format!("sites/site{i:03}.conf"),
+            "server {\n  location /ws/ { proxy_pass ws://127.0.0.1:1; }\n}\n",
+        );
+    }
+    let a = run_in(
+        dir.path(),
+        &["--output-format", "concise", "--select", "WS016", "."],
+        None,
+    );
+    let b = run_in(
+        dir.path(),
+        &["--output-format", "concise", "--select", "WS016", "."],
+        None,
+    );
+    assert_eq!(
+        stdout(&a),
+        stdout(&b),
+        "deterministic with parallel linting"
+    );
+    let lines: Vec<String> = stdout(&a)
+        .lines()
+        .filter(|l| l.contains("WS016"))
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 120);
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted);
+    assert!(!stdout(&a).contains("generated") && !stdout(&a).contains("bak"));
+}
