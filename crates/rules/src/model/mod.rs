@@ -55,7 +55,7 @@ pub struct Model<'a> {
     pub config: &'a ConfigSet,
     pub entry: Entry,
     pub blocks: Vec<BlockData<'a>>,
-    /// True when include expansion stopped at [`MAX_ITEMS`].
+    /// True when include expansion stopped at its limit (5 million directives).
     pub truncated: bool,
 }
 

@@ -1,5 +1,5 @@
 //! Request routing as nginx does it: URI normalisation, server selection and
-//! location selection, and [`route`], which combines them.
+//! location selection, and [`router::Router`], which combines them.
 
 pub mod location;
 pub mod normalize;
