@@ -398,8 +398,10 @@ impl<'a> Lexer<'a> {
             }
             match self.src[self.pos] {
                 b'\n' => {
+                    // Usually followed by the next line's indentation.
                     self.line += 1;
                     self.pos += 1;
+                    self.pos += run_len(blanks, self.window());
                 }
                 b' ' | b'\t' | b'\r' => self.pos += run_len(blanks, self.window()),
                 _ => return true,
@@ -531,14 +533,17 @@ impl<'a> Lexer<'a> {
         // The byte just read: ordinary, `\\` or `$` (others end the word).
         let mut b = first;
         loop {
-            if b == b'\\' {
+            if !ends_word(b) {
+                // An ordinary byte: nothing to do.
+            } else if b == b'\\' {
                 // The next byte is ordinary, whatever it is.
                 saw_backslash = true;
                 if self.take_byte().is_none() {
                     break;
                 }
-            } else if b == b'$' {
-                // `{` right after `$` (`${name}`) does not open a block.
+            } else {
+                // `$`: a `{` right after it (`${name}`) does not open a
+                // block.
                 loop {
                     if !self.ensure() {
                         return self.word_at_eof(at, saw_backslash, words);
@@ -554,6 +559,7 @@ impl<'a> Lexer<'a> {
                 break;
             };
             b = next;
+            // `next` ends the run: a separator, `;`, `{`, `\\` or `$`.
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' => {
                     self.push_word(words, at, self.pos - 1, Quote::None, saw_backslash);

@@ -23,9 +23,12 @@ pub enum ParseMode {
 }
 
 struct Frame {
-    /// The block directive being read (`None` for the file level and for a
-    /// nameless `{`, whose items are given back to the parent).
-    header: Option<Header>,
+    /// Whether the block belongs to a directive, which then sits in the
+    /// node stack just before the block's items (`base - 1`) and gets its
+    /// block, span and `terminated` when the block closes. The file level
+    /// and a nameless `{` have none: the items of a nameless block are
+    /// given back to the parent.
+    named: bool,
     kind: BlockKind,
     open: usize,
     /// Where this frame's items start in the node stack: the items of every
@@ -54,7 +57,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         ParseMode::Values => BlockKind::Values,
     };
     let mut stack = vec![Frame {
-        header: None,
+        named: false,
         kind: root_kind,
         open: 0,
         base: 0,
@@ -118,8 +121,20 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     Some(h) if is_values_block_name(src, &h.name) => BlockKind::Values,
                     _ => BlockKind::Directives,
                 };
+                let named = header.is_some();
+                if let Some(h) = header {
+                    // Completed by close_frame.
+                    nodes.push(Node::Directive(Directive {
+                        span: h.name.span,
+                        name: h.name,
+                        args: h.args,
+                        block: None,
+                        terminated: false,
+                        comments: h.comments,
+                    }));
+                }
                 stack.push(Frame {
-                    header,
+                    named,
                     kind,
                     open: at,
                     base: nodes.len(),
@@ -284,16 +299,15 @@ fn frame_end(nodes: &[Node], frame: &Frame) -> usize {
         .map_or(frame.open + 1, |n| n.span().end as usize)
 }
 
-/// Turns a finished frame, whose items are at the end of `nodes`, into a
-/// block directive of its parent.
+/// Turns a finished frame, whose items are at the end of `nodes`, into the
+/// block of its directive.
 fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: usize) {
-    let body_end = close.map_or(end, |c| c.start as usize);
-    let Some(header) = frame.header else {
+    if !frame.named {
         // A nameless `{ ... }` (already reported): its contents stay where
         // they are, in the parent.
         return;
-    };
-    let start = header.name.span.start as usize;
+    }
+    let body_end = close.map_or(end, |c| c.start as usize);
     let block = Block {
         kind: frame.kind,
         open: Span::new(frame.open, frame.open + 1),
@@ -301,15 +315,14 @@ fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: us
         body: Span::new(frame.open + 1, body_end.max(frame.open + 1)),
         items: nodes.split_off(frame.base),
     };
+    let Some(Node::Directive(directive)) = nodes.last_mut() else {
+        unreachable!("a named frame follows its directive");
+    };
+    let start = directive.name.span.start as usize;
     let end = close.map_or(end, |c| c.end as usize);
-    nodes.push(Node::Directive(Directive {
-        span: Span::new(start, end.max(start)),
-        name: header.name,
-        args: header.args,
-        block: Some(Box::new(block)),
-        terminated: close.is_some(),
-        comments: header.comments,
-    }));
+    directive.span = Span::new(start, end.max(start));
+    directive.block = Some(Box::new(block));
+    directive.terminated = close.is_some();
 }
 
 fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) -> Directive {
