@@ -48,8 +48,9 @@ pub(crate) struct Lexer<'a> {
     src: &'a [u8],
     pos: usize,
     line: u32,
-    /// Offset where nginx's current buffer ends (`b->last`).
-    buf_last: usize,
+    /// The source up to where nginx's current buffer ends (`b->last`):
+    /// what can be read before the next buffer check.
+    buf: &'a [u8],
     /// nginx's `start`: where the current word (or comment) began.
     tok_start: usize,
     tok_line: u32,
@@ -255,7 +256,7 @@ impl<'a> Lexer<'a> {
             src,
             pos: 0,
             line: 1,
-            buf_last: 0,
+            buf: &src[..0],
             tok_start: 0,
             tok_line: 1,
             in_quote: None,
@@ -279,7 +280,9 @@ impl<'a> Lexer<'a> {
         }
         self.tok_start = self.pos;
         self.tok_line = self.line;
-        self.buf_last = self.buf_last.max(self.pos);
+        if self.pos > self.buf.len() {
+            self.buf = &self.src[..self.pos];
+        }
     }
 
     pub(crate) fn error(&mut self, message: String, span: Span, line: u32) {
@@ -311,13 +314,13 @@ impl<'a> Lexer<'a> {
 
     /// nginx's check before it reads a byte: it refills its buffer when it
     /// has consumed it, and a word that fills the whole buffer is "too
-    /// long". False at the end of the file. Scans run up to `buf_last`
-    /// (never beyond: `pos <= buf_last <= src.len()`), so one comparison
+    /// long". False at the end of the file. Scans run up to the end of `buf`
+    /// (never beyond: `pos <= buf.len()`), so one comparison
     /// covers both the buffer and the end of the file.
     #[inline(always)]
     fn ensure(&mut self) -> bool {
-        debug_assert!(self.pos <= self.buf_last && self.buf_last <= self.src.len());
-        if self.pos == self.buf_last {
+        debug_assert!(self.pos <= self.buf.len());
+        if self.pos == self.buf.len() {
             if self.pos == self.src.len() {
                 return false;
             }
@@ -329,7 +332,7 @@ impl<'a> Lexer<'a> {
     /// The bytes that can be scanned before the next buffer check.
     #[inline(always)]
     fn window(&self) -> &'a [u8] {
-        &self.src[self.pos..self.buf_last]
+        &self.buf[self.pos..]
     }
 
     #[cold]
@@ -354,10 +357,11 @@ impl<'a> Lexer<'a> {
             // Carry on as if the word had started afresh.
             self.tok_start = self.pos;
         }
-        self.buf_last = (self.tok_start + CONF_BUFFER).min(self.src.len());
-        if self.buf_last <= self.pos {
-            self.buf_last = (self.pos + CONF_BUFFER).min(self.src.len());
+        let mut last = (self.tok_start + CONF_BUFFER).min(self.src.len());
+        if last <= self.pos {
+            last = (self.pos + CONF_BUFFER).min(self.src.len());
         }
+        self.buf = &self.src[..last];
     }
 
     /// Reads one byte, counting lines, after nginx's buffer check.
@@ -386,7 +390,7 @@ impl<'a> Lexer<'a> {
     fn skip_spaces(&mut self) -> bool {
         let start = self.pos;
         loop {
-            if self.pos == self.buf_last {
+            if self.pos == self.buf.len() {
                 // nginx sets `start` at every byte it reads between words,
                 // which the buffer check uses.
                 if self.pos != start {
@@ -514,7 +518,7 @@ impl<'a> Lexer<'a> {
                 break; // the end of the file
             }
             self.pos += run_len(comment_run, self.window());
-            if self.pos < self.buf_last {
+            if self.pos < self.buf.len() {
                 break; // at the LF, left for skip_spaces
             }
         }

@@ -87,11 +87,18 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
             }
             inner.into_boxed_slice()
         };
+        // The statement's arguments, which the lexer put at the end of the
+        // arena.
+        let args = WordRange {
+            start: mark as u32,
+            len: (arena.len() - mark) as u32,
+        };
         match end {
             End::Semicolon(at) => {
-                let directive =
-                    simple_directive(&mut name, &arena, mark, inner_comments, at + 1, true);
-                nodes.extend(directive.map(Node::Directive));
+                if let Some(name) = name {
+                    let directive = simple_directive(name, args, inner_comments, at + 1, true);
+                    nodes.push(Node::Directive(directive));
+                }
             }
             End::BlockStart(at) => {
                 let frame = stack.last().expect("the file frame is never popped");
@@ -99,9 +106,14 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     let line = lexer.line();
                     lexer.error("unexpected \"{\"".into(), Span::new(at, at + 1), line);
                 }
-                let header = match take_header(&mut name, &arena, mark, inner_comments) {
-                    Some(h) if is_lua_block_name(src, &h.name) => {
-                        let directive = read_lua_block(src, &mut lexer, h, at);
+                let header = match name {
+                    Some(name) if is_lua_block_name(src, &name) => {
+                        let header = Header {
+                            name,
+                            args,
+                            comments: inner_comments,
+                        };
+                        let directive = read_lua_block(src, &mut lexer, header, at);
                         nodes.push(Node::Directive(directive));
                         continue;
                     }
@@ -118,19 +130,19 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     continue;
                 }
                 let kind = match &header {
-                    Some(h) if is_values_block_name(src, &h.name) => BlockKind::Values,
+                    Some(name) if is_values_block_name(src, name) => BlockKind::Values,
                     _ => BlockKind::Directives,
                 };
                 let named = header.is_some();
-                if let Some(h) = header {
+                if let Some(name) = header {
                     // Completed by close_frame.
                     nodes.push(Node::Directive(Directive {
-                        span: h.name.span,
-                        name: h.name,
-                        args: h.args,
+                        span: name.span,
+                        name,
+                        args,
                         block: None,
                         terminated: false,
-                        comments: h.comments,
+                        comments: inner_comments,
                     }));
                 }
                 stack.push(Frame {
@@ -144,8 +156,10 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 // `return 200 x }`: the directive is cut off by the brace.
                 let had_words = name.is_some();
                 let cut_end = last_word_end(&name, &arena, mark);
-                let cut = simple_directive(&mut name, &arena, mark, inner_comments, cut_end, false);
-                nodes.extend(cut.map(Node::Directive));
+                if let Some(name) = name {
+                    let cut = simple_directive(name, args, inner_comments, cut_end, false);
+                    nodes.push(Node::Directive(cut));
+                }
                 if stack.len() == 1 {
                     if !had_words {
                         let line = lexer.line();
@@ -185,9 +199,10 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         statement,
                     );
                     let cut_end = last_word_end(&name, &arena, mark);
-                    let cut =
-                        simple_directive(&mut name, &arena, mark, inner_comments, cut_end, false);
-                    nodes.extend(cut.map(Node::Directive));
+                    if let Some(name) = name {
+                        let cut = simple_directive(name, args, inner_comments, cut_end, false);
+                        nodes.push(Node::Directive(cut));
+                    }
                 } else if stack.len() > 1 {
                     let line = lexer.line();
                     let open = stack
@@ -247,49 +262,28 @@ fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
     }
 }
 
-/// The header of the statement just read: its name and its arguments, which
-/// the lexer put at `mark..` in the arena.
-fn take_header(
-    name: &mut Option<Word>,
-    arena: &[Word],
-    mark: usize,
-    comments: Box<[Comment]>,
-) -> Option<Header> {
-    let name = name.take()?;
-    let args = WordRange {
-        start: mark as u32,
-        len: (arena.len() - mark) as u32,
-    };
-    Some(Header {
-        name,
-        args,
-        comments,
-    })
-}
-
+/// A directive without a block, ended at `end` (after its `;`, or where it
+/// was cut off).
 fn simple_directive(
-    name: &mut Option<Word>,
-    arena: &[Word],
-    mark: usize,
+    name: Word,
+    args: WordRange,
     comments: Box<[Comment]>,
     end: usize,
     terminated: bool,
-) -> Option<Directive> {
-    let header = take_header(name, arena, mark, comments)?;
-    let start = header.name.span.start as usize;
+) -> Directive {
+    let start = name.span.start as usize;
     // A cut-off directive ends after its last word or comment.
-    let end = header
-        .comments
+    let end = comments
         .last()
         .map_or(end, |c| end.max(c.span.end as usize));
-    Some(Directive {
+    Directive {
         span: Span::new(start, end.max(start)),
-        name: header.name,
-        args: header.args,
+        name,
+        args,
         block: None,
         terminated,
-        comments: header.comments,
-    })
+        comments,
+    }
 }
 
 /// Where an unclosed block's content ends.
