@@ -158,6 +158,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
+    /// Do not read included files outside the repository root (the git
+    /// work tree, else the current directory); implied by the github and
+    /// sarif output formats.
+    #[arg(long)]
+    pub no_external_includes: bool,
+
     /// Print the unified diff of what --fix would write; write nothing. Exit
     /// 1 when there is a diff.
     #[arg(long, conflicts_with = "fix")]

@@ -15,7 +15,7 @@ use nginx_wslint_rules::rules::{self, Settings};
 use nginx_wslint_rules::suppression;
 use rayon::prelude::*;
 
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, OutputFormat};
 use crate::config::{ConfigFile, Configs};
 use crate::discover;
 use crate::selection::Selection;
@@ -122,6 +122,14 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         follow_includes: !args.no_follow_includes,
     });
     config.set_overlay(overlay.clone());
+    if args.no_external_includes
+        || matches!(
+            args.output_format,
+            OutputFormat::Github | OutputFormat::Sarif
+        )
+    {
+        config.set_root(Some(repository_root()));
+    }
     let (stdin_paths, file_paths): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.into_iter().partition(|p| p.as_os_str() == "-");
     // Input from `nginx -T` (standard input or a file) is split into the
@@ -264,6 +272,16 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         config,
         diagnostics,
     })
+}
+
+/// The git work tree around the current directory, else the current
+/// directory.
+fn repository_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(PathBuf::from)
+        .unwrap_or(cwd)
 }
 
 /// Whether the prefix comes from nowhere but the entry file (so a dump's

@@ -42,6 +42,26 @@ impl SourceCode for NamedBytes<'_> {
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
     source: NamedBytes<'a>,
+    /// `None` when the lines are too long to show (a generated one-line
+    /// file): the report then names the place instead of quoting it.
+    place: Option<String>,
+}
+
+/// Lines longer than this are not quoted in reports.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+/// Whether the lines around `offset` are short enough to quote.
+fn quotable(source: &[u8], offset: usize) -> bool {
+    let offset = offset.min(source.len());
+    let start = source[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = source[offset..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(source.len(), |i| offset + i);
+    end - start <= MAX_SNIPPET_LINE
 }
 
 impl fmt::Debug for Report<'_> {
@@ -52,7 +72,11 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.diagnostic.message)?;
+        match &self.place {
+            Some(place) => write!(f, "\n  at {place} (line too long to show)"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -95,10 +119,15 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.place
+            .is_none()
+            .then_some(&self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.place.is_some() {
+            return None;
+        }
         let d = self.diagnostic;
         let at_eof = d.span.is_empty() && d.span.end as usize >= self.source.bytes.len();
         let mut labels = Vec::new();
@@ -133,12 +162,25 @@ pub fn print(
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false);
     for d in diagnostics {
+        let source = &config.file(d.file).source;
+        let short = quotable(source, d.span.start as usize)
+            && d.related
+                .as_ref()
+                .is_none_or(|(span, _)| quotable(source, span.start as usize));
         let report = Report {
             diagnostic: d,
             source: NamedBytes {
                 name: display_path(config, d),
-                bytes: &config.file(d.file).source,
+                bytes: source,
             },
+            place: (!short).then(|| {
+                format!(
+                    "{}:{}:{}",
+                    display_path(config, d),
+                    d.start.line,
+                    d.start.column
+                )
+            }),
         };
         let mut rendered = String::new();
         handler

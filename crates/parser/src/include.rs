@@ -82,6 +82,9 @@ pub struct ConfigSet {
     /// Contents to use instead of the files on disk (canonical path →
     /// bytes): fixed text is checked again before anything is written.
     overlay: HashMap<PathBuf, Vec<u8>>,
+    /// When set, includes that resolve outside this directory are not read
+    /// (a pull request must not make CI quote another file of the runner).
+    root: Option<PathBuf>,
     /// When set, the only files there are (an `nginx -T` dump): paths as
     /// nginx printed them → text. The disk is not read.
     virtual_files: Option<std::collections::BTreeMap<PathBuf, Vec<u8>>>,
@@ -127,6 +130,12 @@ impl ConfigSet {
     /// paths.
     pub fn set_overlay(&mut self, overlay: HashMap<PathBuf, Vec<u8>>) {
         self.overlay = overlay;
+    }
+
+    /// Refuses to read included files outside `root` (canonical); they are
+    /// reported as E002 "not read".
+    pub fn set_root(&mut self, root: Option<PathBuf>) {
+        self.root = root.map(|r| std::fs::canonicalize(&r).unwrap_or(r));
     }
 
     /// Reads files from these contents only (an `nginx -T` dump) instead of
@@ -369,6 +378,22 @@ impl ConfigSet {
         };
         let mut targets = Vec::with_capacity(paths.len());
         for path in paths {
+            if let (Some(root), Ok(canonical)) = (&self.root, std::fs::canonicalize(&path)) {
+                if !canonical.starts_with(root) {
+                    self.diagnostics.push(LoadDiagnostic {
+                        kind: LoadDiagnosticKind::IncludeNotFound,
+                        file,
+                        prefix,
+                        span,
+                        message: format!(
+                            "include \"{}\" not read: it is outside the repository root {} (--no-external-includes)",
+                            path.display(),
+                            root.display()
+                        ),
+                    });
+                    continue;
+                }
+            }
             match self.load_file(&path, mode) {
                 Ok(id) => targets.push(id),
                 Err(err) => {

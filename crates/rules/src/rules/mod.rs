@@ -238,11 +238,19 @@ impl<'m, 'a> Checker<'m, 'a> {
     }
 
     /// A directive as written, for messages: `proxy_set_header Connection "upgrade"`.
-    pub fn text(&self, d: DirRef<'a>) -> String {
+    /// A directive's header exactly as written, for fixes that copy it.
+    pub fn raw_text(&self, d: DirRef<'a>) -> String {
         self.model
             .file(d.file)
             .text_lossy(self.header_span(d))
             .into_owned()
+    }
+
+    /// Long directives are excerpted (a generated file may have a 50 MB
+    /// line), and line breaks inside are shown as spaces.
+    pub fn text(&self, d: DirRef<'a>) -> String {
+        let text = self.model.file(d.file).text_lossy(self.header_span(d));
+        excerpt(&text.replace(['\r', '\n'], " "), 120)
     }
 
     /// Where a directive is, for a message about `from`: `line 12` in the
@@ -257,6 +265,14 @@ impl<'m, 'a> Checker<'m, 'a> {
                 d.directive.line()
             )
         }
+    }
+}
+
+/// At most `max` characters of `text`, with `…` when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
     }
 }
 

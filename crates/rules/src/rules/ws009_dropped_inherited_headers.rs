@@ -91,7 +91,7 @@ fn check(c: &mut Checker) {
         let related = dropped.first().map(|(_, d, _)| (c.header_span(*d), d.file));
         let lines: Vec<String> = dropped
             .iter()
-            .map(|(_, d, _)| format!("{};", c.text(*d)))
+            .map(|(_, d, _)| format!("{};", c.raw_text(*d)))
             .collect();
         let fix = model
             .block(level)
