@@ -22,6 +22,9 @@ pub struct BlockId(pub u32);
 pub struct DirRef<'a> {
     pub file: FileId,
     pub directive: &'a Directive,
+    /// The directive's name, read once when the model is built (rules look
+    /// names up constantly).
+    pub name: &'a str,
 }
 
 impl DirRef<'_> {
@@ -57,6 +60,11 @@ pub struct Model<'a> {
     pub blocks: Vec<BlockData<'a>>,
     /// True when include expansion stopped at its limit (5 million directives).
     pub truncated: bool,
+    /// Per block, its directives by name, built on first use.
+    /// (Item indices, so the model stays covariant in its lifetime.)
+    by_name: Vec<std::sync::OnceLock<std::collections::HashMap<Box<str>, Vec<u32>>>>,
+    /// `upstream` blocks by lower-cased name (first wins), built on first use.
+    upstreams: std::sync::OnceLock<std::collections::HashMap<String, BlockId>>,
 }
 
 impl<'a> Model<'a> {
@@ -75,6 +83,8 @@ impl<'a> Model<'a> {
                 items: Vec::new(),
             }],
             truncated: false,
+            by_name: Vec::new(),
+            upstreams: std::sync::OnceLock::new(),
         };
         let mut count = 0usize;
         // Explicit stack of (block being filled, remaining nodes of a file).
@@ -98,7 +108,11 @@ impl<'a> Model<'a> {
             }
             let source = config.file(file);
             let name = source.name(d);
-            let dir = DirRef { file, directive: d };
+            let dir = DirRef {
+                file,
+                directive: d,
+                name,
+            };
             if name == "include" && d.block.is_none() {
                 model.blocks[block.0 as usize]
                     .items
@@ -133,7 +147,33 @@ impl<'a> Model<'a> {
                     .push(Item::Directive(dir)),
             }
         }
+        model.by_name = (0..model.blocks.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         model
+    }
+
+    /// The `upstream` block (http or stream) named `name`, case-insensitive
+    /// as nginx compares them.
+    pub fn upstream(&self, name: &str) -> Option<BlockId> {
+        let map = self.upstreams.get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            for b in self.all_blocks() {
+                let data = self.block(b);
+                let is_upstream =
+                    matches!(data.context, Context::Upstream | Context::StreamUpstream)
+                        && data.header.is_some_and(|h| h.name == "upstream");
+                if let Some(n) = data
+                    .header
+                    .and_then(|h| self.arg(h, 0))
+                    .filter(|_| is_upstream)
+                {
+                    map.entry(n.to_ascii_lowercase()).or_insert(b);
+                }
+            }
+            map
+        });
+        map.get(&name.to_ascii_lowercase()).copied()
     }
 
     pub fn block(&self, id: BlockId) -> &BlockData<'a> {
@@ -146,7 +186,7 @@ impl<'a> Model<'a> {
 
     /// The name of a directive.
     pub fn name(&self, d: DirRef<'a>) -> &'a str {
-        self.config.file(d.file).name(d.directive)
+        d.name
     }
 
     /// The value of a directive's `i`-th argument.
@@ -178,8 +218,27 @@ impl<'a> Model<'a> {
         block: BlockId,
         name: &'m str,
     ) -> impl Iterator<Item = DirRef<'a>> + 'm {
-        self.directives(block)
-            .filter(move |d| self.name(*d) == name)
+        // Blocks such as `http` hold thousands of directives and rules ask
+        // each of them for a few names per location: index them by name once.
+        let items = &self.block(block).items;
+        let index = self.by_name[block.0 as usize].get_or_init(|| {
+            let mut index: std::collections::HashMap<Box<str>, Vec<u32>> =
+                std::collections::HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Item::Directive(d) = item {
+                    index.entry(d.name.into()).or_default().push(i as u32);
+                }
+            }
+            index
+        });
+        index
+            .get(name)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(move |&i| match items[i as usize] {
+                Item::Directive(d) => Some(d),
+                Item::Block(_) => None,
+            })
     }
 
     /// The child blocks of a block, in order.

@@ -140,19 +140,7 @@ pub fn server_host_kind(model: &Model, url: &PassUrl) -> HostKind {
 
 /// The `upstream` block named `name` (in http or stream).
 pub fn upstream_named(model: &Model, name: &str) -> Option<BlockId> {
-    model.all_blocks().find(|&b| {
-        model.block_name(b) == "upstream"
-            && matches!(
-                model.block(b).context,
-                nginx_wslint_parser::Context::Upstream
-                    | nginx_wslint_parser::Context::StreamUpstream
-            )
-            && model
-                .block(b)
-                .header
-                .and_then(|h| model.arg(h, 0))
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    })
+    model.upstream(name)
 }
 
 #[cfg(test)]
