@@ -29,6 +29,9 @@ pub enum Command {
     Rule(RuleArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Probe a live WebSocket endpoint: handshake, echo, idle hold; classify
+    /// the failure.
+    Probe(crate::probe::ProbeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -209,7 +212,15 @@ pub enum OutputFormat {
 
 /// Subcommand names, to tell `nginx-wslint PATH` (an implicit `check`) from
 /// `nginx-wslint parse ...`.
-const COMMANDS: &[&str] = &["check", "parse", "route", "rule", "completions", "help"];
+const COMMANDS: &[&str] = &[
+    "check",
+    "parse",
+    "route",
+    "rule",
+    "completions",
+    "probe",
+    "help",
+];
 
 /// Inserts `check` when the first argument is not a command, so that
 /// `nginx-wslint [OPTIONS] [PATHS]` runs `check` as SPEC §2 says.

@@ -7,6 +7,7 @@ mod discover;
 mod fix;
 mod lint;
 mod output;
+mod probe;
 mod route;
 mod rule_command;
 mod selection;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => parse(args),
         Command::Route(args) => route::run(args),
         Command::Rule(args) => rule_command::run(args),
+        Command::Probe(args) => probe::run(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "nginx-wslint", &mut io::stdout());
