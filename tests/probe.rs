@@ -585,6 +585,53 @@ fn a_server_that_never_answers_is_no_response() {
     assert_eq!(kind(&report), "no-response");
 }
 
+/// Runs the probe with a one-second timeout: (exit code, report).
+fn probe_quick(args: &[&str]) -> (i32, Value) {
+    let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
+        .arg("probe")
+        .args(args)
+        .args(["--timeout", "1s", "--output-format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    eprintln!("probe {args:?}: {report}");
+    (o.status.code().unwrap(), report)
+}
+
+#[test]
+fn broken_websocket_servers_are_classified() {
+    let Some(_nginx) = nginx_or_skip("broken WebSocket servers") else {
+        return;
+    };
+    let (_fake, b) = backend("ws_fake.py", &["no-upgrade-header"]);
+    let (code, report) = probe_quick(&[&format!("ws://127.0.0.1:{b}/")]);
+    assert_eq!(code, 1);
+    assert_eq!(kind(&report), "bad-handshake");
+    assert!(message(&report).starts_with("101 without `Upgrade: websocket`"));
+
+    let (_fake, b) = backend("ws_fake.py", &["reserved-bits"]);
+    let (code, report) = probe_quick(&[&format!("ws://127.0.0.1:{b}/")]);
+    assert_eq!(code, 1);
+    assert_eq!(kind(&report), "protocol-error");
+    assert!(message(&report).contains("reserved bits"));
+
+    // A server that never answers a ping.
+    let (_fake, b) = backend("ws_fake.py", &["mute"]);
+    let (code, report) = probe_quick(&[&format!("ws://127.0.0.1:{b}/")]);
+    assert_eq!(code, 1);
+    assert_eq!(kind(&report), "no-pong");
+    assert_eq!(report["steps"][3]["name"], "echo");
+
+    // A path that answers before the hold and silently drops everything
+    // after it.
+    let (_fake, b) = backend("ws_fake.py", &["pong-once"]);
+    let (code, report) = probe_quick(&[&format!("ws://127.0.0.1:{b}/"), "--idle", "500ms"]);
+    assert_eq!(code, 1);
+    assert_eq!(kind(&report), "idle-dead");
+    assert_eq!(report["steps"][4]["name"], "idle");
+    assert_eq!(report["steps"][4]["ok"], false);
+}
+
 #[test]
 fn origin_and_header_options_are_sent() {
     let Some(nginx) = nginx_or_skip("origin and headers") else {

@@ -8,7 +8,11 @@ Usage: python3 ws_fake.py PORT MODE  (prints "ready" once listening)
                 and reason "fake close" and waits for the client's close
   drop          completes the handshake, then closes the TCP connection
                 without a close frame (1006)
-  silent        accepts connections and never answers"""
+  silent        accepts connections and never answers
+  mute          completes the handshake, then reads frames and answers none
+  pong-once     completes the handshake, answers the first ping only
+  reserved-bits completes the handshake, then sends a frame with RSV1 set
+  no-upgrade-header  answers 101 without an Upgrade header"""
 import base64
 import hashlib
 import socket
@@ -38,15 +42,38 @@ def key_of(head):
     return ""
 
 
-def answer(conn, accept):
+def answer(conn, accept, upgrade=True):
     conn.sendall(
         (
             "HTTP/1.1 101 Switching Protocols\r\n"
-            "Upgrade: websocket\r\n"
-            "Connection: Upgrade\r\n"
+            + ("Upgrade: websocket\r\n" if upgrade else "")
+            + "Connection: Upgrade\r\n"
             f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
         ).encode()
     )
+
+
+def recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def read_frame(conn):
+    """One client frame: (opcode, unmasked payload)."""
+    b0, b1 = recv_exact(conn, 2)
+    length = b1 & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", recv_exact(conn, 2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", recv_exact(conn, 8))[0]
+    mask = recv_exact(conn, 4) if b1 & 0x80 else b"\0\0\0\0"
+    payload = bytes(b ^ mask[i % 4] for i, b in enumerate(recv_exact(conn, length)))
+    return b0 & 0x0F, payload
 
 
 def handle(conn, mode, args):
@@ -62,7 +89,25 @@ def handle(conn, mode, args):
             answer(conn, base64.b64encode(hashlib.sha1(b"not the key").digest()).decode())
             time.sleep(2)
             return
+        if mode == "no-upgrade-header":
+            answer(conn, right, upgrade=False)
+            time.sleep(2)
+            return
         answer(conn, right)
+        if mode == "reserved-bits":
+            conn.sendall(b"\xc1\x02hi")
+            time.sleep(2)
+            return
+        if mode in ("mute", "pong-once"):
+            pongs = 1 if mode == "pong-once" else 0
+            try:
+                while True:
+                    opcode, payload = read_frame(conn)
+                    if opcode == 0x9 and pongs > 0:
+                        pongs -= 1
+                        conn.sendall(bytes([0x8A, len(payload)]) + payload)
+            except (EOFError, OSError):
+                return
         if mode == "drop":
             time.sleep(0.2)
             return
