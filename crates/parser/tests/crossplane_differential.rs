@@ -289,10 +289,14 @@ fn parse_agrees_with_crossplane() {
         .collect();
     let escapes = divergent.values().filter(|r| r.as_str() == ESCAPES).count();
     eprintln!("{escapes} files differ from crossplane only in escapes");
-    assert!(
-        escapes > 0,
-        "the corpus has files with escapes; the escape check must see them"
-    );
+    // Only the real-world corpus has such files; without it (a checkout
+    // with no `../shared`) the check has nothing to see.
+    if common::corpus_dir().is_some() {
+        assert!(
+            escapes > 0,
+            "the corpus has files with escapes; the escape check must see them"
+        );
+    }
     let vanished: Vec<_> = listed
         .keys()
         .filter(|f| !divergent.contains_key(*f))
