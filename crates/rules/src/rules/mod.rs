@@ -28,7 +28,7 @@ use std::collections::HashSet;
 
 use nginx_wslint_parser::Span;
 
-pub use websocket::{discards, upgrade_headers, Intent, LocationInfo};
+pub use websocket::{discards, missing_upgrade_header, upgrade_headers, Intent, LocationInfo};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::variables::Variables;

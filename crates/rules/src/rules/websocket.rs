@@ -71,6 +71,13 @@ impl LocationInfo<'_> {
     pub fn proxies(&self) -> bool {
         self.pass_name == "proxy_pass"
     }
+
+    /// A WebSocket location proxied with `proxy_pass` whose effective
+    /// settings could all be read (no unreadable include on the way): the
+    /// locations WS001–WS003 judge.
+    pub fn is_judged_websocket_proxy(&self) -> bool {
+        self.is_websocket() && self.proxies() && !self.proxy.incomplete
+    }
 }
 
 const KEYWORDS: &[&str] = &[
@@ -347,6 +354,27 @@ pub fn upgrade_headers<'h, 'a>(
         }
     }
     out
+}
+
+/// The `location` directives of the judged WebSocket proxies whose
+/// effective headers lack the upgrade header `name` (`present` says whether
+/// it is there), unless WS010 (swapped headers) or WS009 (`name` dropped by
+/// the location's own `proxy_set_header`) explains the gap.
+pub fn missing_upgrade_header<'a>(
+    locations: &[LocationInfo<'a>],
+    maps: &std::collections::HashSet<String>,
+    name: &str,
+    present: impl Fn(&UpgradeHeaders) -> bool,
+) -> Vec<DirRef<'a>> {
+    locations
+        .iter()
+        .filter(|l| l.is_judged_websocket_proxy())
+        .filter(|l| {
+            let headers = upgrade_headers(&l.proxy, maps);
+            !present(&headers) && headers.swapped.is_empty() && !discards(&l.proxy, name)
+        })
+        .map(|l| l.header)
+        .collect()
 }
 
 /// Whether the location's own `proxy_set_header` list discards an outer

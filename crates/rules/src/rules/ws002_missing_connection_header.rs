@@ -1,7 +1,7 @@
 use nginx_wslint_autofix::Fix;
 
 use crate::rules::fix::{add_to_block, connection_upgrade_variable};
-use crate::rules::{declare_rule, discards, upgrade_headers, Checker};
+use crate::rules::{declare_rule, missing_upgrade_header, Checker};
 
 declare_rule! {
     /// ## What it does
@@ -51,21 +51,9 @@ declare_rule! {
 }
 
 fn check(c: &mut Checker) {
-    let mut found = Vec::new();
-    for loc in c
-        .locations
-        .iter()
-        .filter(|l| l.is_websocket() && l.proxies() && !l.proxy.incomplete)
-    {
-        let headers = upgrade_headers(&loc.proxy, &c.upgrade_maps);
-        if headers.connection.is_some()
-            || !headers.swapped.is_empty()
-            || discards(&loc.proxy, "Connection")
-        {
-            continue;
-        }
-        found.push(loc.header);
-    }
+    let found = missing_upgrade_header(&c.locations, &c.upgrade_maps, "Connection", |h| {
+        h.connection.is_some()
+    });
     for header in found {
         let span = c.header_span(header);
         let default = if c.settings.target.sends_connection_close_by_default() {

@@ -48,11 +48,7 @@ fn check(c: &mut Checker) {
         return;
     }
     let mut found = Vec::new();
-    for loc in c
-        .locations
-        .iter()
-        .filter(|l| l.is_websocket() && l.proxies() && !l.proxy.incomplete)
-    {
+    for loc in c.locations.iter().filter(|l| l.is_judged_websocket_proxy()) {
         let version = loc.proxy.http_version.value;
         if version == "1.0" {
             // An explicit 1.0 in the location itself is changed; one
