@@ -3,7 +3,7 @@
 //! its neighbours), and the `$connection_upgrade` map (reused when an
 //! equivalent one exists anywhere, else inserted once in http context).
 
-use nginx_wslint_autofix::Edit;
+use nginx_wslint_autofix::{Edit, Fix};
 use nginx_wslint_parser::{Context, Directive, Node, SourceFile};
 
 use crate::model::{DirRef, Model};
@@ -84,6 +84,18 @@ pub fn connection_upgrade_variable(c: &Checker) -> Option<(String, Option<Edit>)
     let model = c.model;
     let edit = map_insertion(model)?;
     Some(("$connection_upgrade".to_string(), Some(edit)))
+}
+
+/// The safe fix that makes the value of `d` (a `proxy_set_header
+/// Connection ...`) the connection-upgrade variable, defining the map when
+/// there is none (see [`connection_upgrade_variable`]).
+pub fn use_connection_upgrade_variable(c: &Checker, d: DirRef) -> Option<Fix> {
+    let (var, map) = connection_upgrade_variable(c)?;
+    let word = arg_word(c.model, d, 1)?;
+    let edits = std::iter::once(replace_word(d, word, var.clone()))
+        .chain(map)
+        .collect();
+    Some(Fix::safe(format!("Use `{var}`"), edits))
 }
 
 /// Inserts the standard map in http context (see [`insert_in_http`]).

@@ -1,6 +1,6 @@
 use nginx_wslint_autofix::Fix;
 
-use crate::rules::fix::{arg_word, connection_upgrade_variable, replace_word};
+use crate::rules::fix::{arg_word, replace_word, use_connection_upgrade_variable};
 use crate::rules::{declare_rule, upgrade_headers, Checker};
 
 declare_rule! {
@@ -61,15 +61,7 @@ fn check(c: &mut Checker) {
                 )
             })
         } else {
-            connection_upgrade_variable(c).and_then(|(var, map)| {
-                let w = arg_word(c.model, d, 1)?;
-                Some(Fix::safe(
-                    format!("Use `{var}`"),
-                    std::iter::once(replace_word(d, w, var.clone()))
-                        .chain(map)
-                        .collect(),
-                ))
-            })
+            use_connection_upgrade_variable(c, d)
         };
         if let Some(diag) = c.report(RULE.code, d, span, message) {
             diag.fix = fix;

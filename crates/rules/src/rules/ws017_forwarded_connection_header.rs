@@ -1,7 +1,5 @@
-use nginx_wslint_autofix::Fix;
-
 use crate::model::variables::referenced;
-use crate::rules::fix::{arg_word, connection_upgrade_variable, replace_word};
+use crate::rules::fix::use_connection_upgrade_variable;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -48,15 +46,7 @@ fn check(c: &mut Checker) {
             c.text(d)
         );
         let span = c.header_span(d);
-        let fix = connection_upgrade_variable(c).and_then(|(var, map)| {
-            let w = arg_word(c.model, d, 1)?;
-            Some(Fix::safe(
-                format!("Use `{var}`"),
-                std::iter::once(replace_word(d, w, var.clone()))
-                    .chain(map)
-                    .collect(),
-            ))
-        });
+        let fix = use_connection_upgrade_variable(c, d);
         if let Some(diag) = c.report(RULE.code, d, span, message) {
             diag.fix = fix;
             diag.help = Some("use `proxy_set_header Connection $connection_upgrade;` with the `map $http_upgrade $connection_upgrade`".into());
