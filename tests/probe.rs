@@ -4,93 +4,18 @@
 //! (`wsgi_like.py`) and misbehaving WebSocket servers (`ws_fake.py`). Every
 //! classification the probe makes is produced here at least once.
 
-use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn required() -> bool {
-    std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() == Ok("1")
-}
-
-fn find_nginx() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file())
-}
-
-fn have_websockets() -> bool {
-    Command::new("python3")
-        .args(["-c", "import websockets.asyncio.server"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use support::{backend, free_port, required, start_nginx, Killed};
 
 /// nginx, when it and the Python backends can run; otherwise a notice and
 /// `None` (a failure with NGINX_WSLINT_REQUIRE_NGINX=1).
 fn nginx_or_skip(test: &str) -> Option<PathBuf> {
-    let Some(nginx) = find_nginx() else {
-        assert!(
-            !required(),
-            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
-        );
-        eprintln!("notice: nginx not found; probe test {test} skipped");
-        return None;
-    };
-    if !have_websockets() {
-        assert!(
-            !required(),
-            "python3 with the `websockets` library is required: pip install websockets"
-        );
-        eprintln!("notice: python3 websockets not installed; probe test {test} skipped");
-        return None;
-    }
-    Some(nginx)
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `tests/support/SCRIPT PORT ARGS...` and waits for its "ready".
-fn backend(script: &str, args: &[&str]) -> (Killed, u16) {
-    let port = free_port();
-    let mut child = Command::new("python3")
-        .arg(root().join("tests/support").join(script))
-        .arg(port.to_string())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready", "{script} did not start");
-    (Killed(child), port)
+    support::nginx_and_websockets_or_skip(&format!("probe test {test}"))
 }
 
 /// A running nginx; dropped, it is killed and its directory removed.
@@ -98,6 +23,13 @@ struct Nginx {
     _child: Killed,
     dir: tempfile::TempDir,
     port: u16,
+}
+
+impl Nginx {
+    /// `ws://127.0.0.1:PORT` followed by `path`.
+    fn url(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{path}", self.port)
+    }
 }
 
 /// The location body that proxies WebSockets correctly to `port`.
@@ -108,44 +40,17 @@ fn good(port: u16) -> String {
     )
 }
 
+/// `nginx.conf` with the `$connection_upgrade` map and `site`.
 fn nginx_conf(dir: &Path, site: &str) {
-    let d = dir.display();
-    std::fs::write(
-        dir.join("nginx.conf"),
-        format!(
-            "daemon off; master_process off; error_log {d}/error.log; pid {d}/nginx.pid;\n\
-             events {{}}\n\
-             http {{\n  access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
-             map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n\
-             {site}\n}}\n"
-        ),
-    )
-    .unwrap();
+    support::nginx_conf(
+        dir,
+        &format!("map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n{site}"),
+    );
 }
 
 fn start(nginx: &Path, dir: tempfile::TempDir, port: u16) -> Nginx {
-    let mut child = Command::new(nginx)
-        .arg("-p")
-        .arg(dir.path())
-        .arg("-c")
-        .arg(dir.path().join("nginx.conf"))
-        .args(["-e", "stderr"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
-            panic!("nginx exited with {status}: {err}");
-        }
-        assert!(Instant::now() < deadline, "nginx does not listen on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     Nginx {
-        _child: Killed(child),
+        _child: start_nginx(nginx, dir.path(), port),
         dir,
         port,
     }
@@ -162,14 +67,29 @@ fn serve(nginx: &Path, body: &str) -> Nginx {
     start(nginx, dir, port)
 }
 
-/// Runs the probe with JSON output: (exit code, report).
-fn probe(args: &[&str]) -> (i32, Value) {
-    let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
+/// nginx proxying WebSockets correctly (see [`good`]) from `location` to
+/// `backend`.
+fn proxy_to(nginx: &Path, location: &str, backend: u16) -> Nginx {
+    serve(
+        nginx,
+        &format!("location {location} {{ {} }}", good(backend)),
+    )
+}
+
+/// `nginx-wslint probe ARGS OPTIONS...`.
+fn run_probe(args: &[&str], options: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
         .arg("probe")
         .args(args)
-        .args(["--timeout", "5s", "--output-format", "json"])
+        .args(options)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs the probe with JSON output and `--timeout TIMEOUT`: (exit code,
+/// report).
+fn probe_json(args: &[&str], timeout: &str) -> (i32, Value) {
+    let o = run_probe(args, &["--timeout", timeout, "--output-format", "json"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
@@ -181,14 +101,19 @@ fn probe(args: &[&str]) -> (i32, Value) {
     (o.status.code().unwrap(), report)
 }
 
+/// Runs the probe with JSON output: (exit code, report).
+fn probe(args: &[&str]) -> (i32, Value) {
+    probe_json(args, "5s")
+}
+
+/// Runs the probe with a one-second timeout: (exit code, report).
+fn probe_quick(args: &[&str]) -> (i32, Value) {
+    probe_json(args, "1s")
+}
+
 /// Runs the probe with human output: (exit code, stdout, stderr).
 fn probe_human(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
-        .arg("probe")
-        .args(args)
-        .args(["--timeout", "5s"])
-        .output()
-        .unwrap();
+    let o = run_probe(args, &["--timeout", "5s"]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     eprintln!("probe {args:?}:\n{out}");
     (
@@ -245,8 +170,8 @@ fn a_good_configuration_works_with_an_idle_hold() {
         return;
     };
     let (_echo, b) = backend("ws_echo.py", &[]);
-    let n = serve(&nginx, &format!("location /ws/ {{ {} }}", good(b)));
-    let url = format!("ws://127.0.0.1:{}/ws/", n.port);
+    let n = proxy_to(&nginx, "/ws/", b);
+    let url = n.url("/ws/");
     let (code, report) = probe(&[&url, "--idle", "1s"]);
     assert_eq!(code, 0);
     assert_eq!(report["ok"], true);
@@ -296,7 +221,7 @@ fn missing_upgrade_headers_are_426_and_name_ws001_ws002() {
         &nginx,
         &format!("location /ws/ {{ proxy_pass http://127.0.0.1:{b}; proxy_http_version 1.1; }}"),
     );
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+    let (code, report) = probe(&[&n.url("/ws/")]);
     assert_eq!(code, 1);
     assert_eq!(kind(&report), "http-status");
     assert_status(&report, 426, Some("WS001"));
@@ -316,22 +241,6 @@ fn missing_upgrade_headers_are_426_and_name_ws001_ws002() {
     );
 }
 
-fn prepare_seed(dir: &Path, seed: &str, nginx_port: u16, backend: u16) {
-    let text = std::fs::read_to_string(root().join("fixtures/seeds").join(seed)).unwrap();
-    let text = text
-        .replace("127.0.0.1:8000", &format!("127.0.0.1:{backend}"))
-        .replace("listen 80;", &format!("listen 127.0.0.1:{nginx_port};"));
-    std::fs::write(dir.join("site.conf"), text).unwrap();
-    nginx_conf(dir, "include site.conf;");
-    // The seed brings its own map after the fix; the test's would clash.
-    let conf = std::fs::read_to_string(dir.join("nginx.conf")).unwrap();
-    let conf = conf.replace(
-        "map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n",
-        "",
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-}
-
 #[test]
 fn seed_002_is_505_naming_ws003_and_works_after_the_fix() {
     let Some(nginx) = nginx_or_skip("seed 002") else {
@@ -340,8 +249,7 @@ fn seed_002_is_505_naming_ws003_and_works_after_the_fix() {
     let (_echo, b) = backend("ws_echo.py", &[]);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    prepare_seed(dir.path(), "002-chat-proxy-location.conf", port, b);
-    let path = dir.path().to_path_buf();
+    support::prepare_seed(dir.path(), "002-chat-proxy-location.conf", port, b);
     let url = format!("ws://127.0.0.1:{port}/ws/");
     let host = "Host: chat.example.org";
     let n = start(&nginx, dir, port);
@@ -353,12 +261,7 @@ fn seed_002_is_505_naming_ws003_and_works_after_the_fix() {
     assert!(out.contains("see WS003 missing-http-version"), "{out}");
     drop(n._child);
 
-    let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
-        .args(["--fix", "--exit-zero", "site.conf"])
-        .current_dir(&path)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    support::fix_site(n.dir.path(), &[]);
     let _n = start(&nginx, n.dir, port);
     let (code, report) = probe(&[&url, "-H", host, "--idle", "1s"]);
     assert_eq!(code, 0, "{report}");
@@ -370,11 +273,8 @@ fn a_backend_that_is_down_is_502_naming_ws008() {
     let Some(nginx) = nginx_or_skip("502") else {
         return;
     };
-    let n = serve(
-        &nginx,
-        &format!("location /ws/ {{ {} }}", good(free_port())),
-    );
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+    let n = proxy_to(&nginx, "/ws/", free_port());
+    let (code, report) = probe(&[&n.url("/ws/")]);
     assert_eq!(code, 1);
     assert_status(&report, 502, Some("WS008"));
     assert!(report["steps"][2]["detail"]
@@ -393,7 +293,7 @@ fn proxy_read_timeout_0_is_504_naming_ws014() {
         &nginx,
         &format!("location /ws/ {{ {} proxy_read_timeout 0; }}", good(b)),
     );
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+    let (code, report) = probe(&[&n.url("/ws/")]);
     assert_eq!(code, 1);
     assert_status(&report, 504, Some("WS014"));
 }
@@ -404,8 +304,8 @@ fn a_missing_location_is_404_from_nginx_naming_ws007() {
         return;
     };
     let (_echo, b) = backend("ws_echo.py", &[]);
-    let n = serve(&nginx, &format!("location /api/ws/ {{ {} }}", good(b)));
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+    let n = proxy_to(&nginx, "/api/ws/", b);
+    let (code, report) = probe(&[&n.url("/ws/")]);
     assert_eq!(code, 1);
     assert_status(&report, 404, Some("WS007"));
     let m = message(&report);
@@ -422,9 +322,9 @@ fn a_wsgi_backend_answers_404_and_400() {
         return;
     };
     let (_wsgi, b) = backend("wsgi_like.py", &[]);
-    let n = serve(&nginx, &format!("location / {{ {} }}", good(b)));
+    let n = proxy_to(&nginx, "/", b);
 
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/chat/", n.port)]);
+    let (code, report) = probe(&[&n.url("/ws/chat/")]);
     assert_eq!(code, 1);
     assert_status(&report, 404, None);
     let m = message(&report);
@@ -436,10 +336,7 @@ fn a_wsgi_backend_answers_404_and_400() {
     let detail = report["steps"][2]["detail"].as_str().unwrap();
     assert!(detail.ends_with(": \"Not Found\""), "{detail}");
 
-    let (code, report) = probe(&[&format!(
-        "ws://127.0.0.1:{}/socket.io/?EIO=4&transport=websocket",
-        n.port
-    )]);
+    let (code, report) = probe(&[&n.url("/socket.io/?EIO=4&transport=websocket")]);
     assert_eq!(code, 1);
     assert_status(&report, 400, Some("WS003"));
     assert!(message(&report).contains("WSGI server"));
@@ -459,7 +356,7 @@ fn stripped_upgrade_headers_give_200_without_upgrade() {
         &nginx,
         &format!("location / {{ proxy_pass http://127.0.0.1:{b}; }}"),
     );
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/page", n.port)]);
+    let (code, report) = probe(&[&n.url("/page")]);
     assert_eq!(code, 1);
     assert_eq!(kind(&report), "no-upgrade");
     assert_status(&report, 200, Some("WS001"));
@@ -476,7 +373,7 @@ fn an_idle_hold_cut_by_proxy_read_timeout_names_ws006() {
         &nginx,
         &format!("location /ws/ {{ {} proxy_read_timeout 2s; }}", good(b)),
     );
-    let url = format!("ws://127.0.0.1:{}/ws/", n.port);
+    let url = n.url("/ws/");
     let (code, report) = probe(&[&url, "--idle", "4s"]);
     assert_eq!(code, 1);
     assert_eq!(kind(&report), "idle-closed");
@@ -529,8 +426,8 @@ fn a_wrong_accept_is_classified() {
         return;
     };
     let (_fake, b) = backend("ws_fake.py", &["bad-accept"]);
-    let n = serve(&nginx, &format!("location /ws/ {{ {} }}", good(b)));
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+    let n = proxy_to(&nginx, "/ws/", b);
+    let (code, report) = probe(&[&n.url("/ws/")]);
     assert_eq!(code, 1);
     assert_eq!(kind(&report), "bad-accept");
     assert!(report["steps"][2]["detail"]
@@ -554,8 +451,8 @@ fn close_codes_are_explained() {
         (&["drop"][..], 1006, "without a close frame"),
     ] {
         let (_fake, b) = backend("ws_fake.py", mode);
-        let n = serve(&nginx, &format!("location /ws/ {{ {} }}", good(b)));
-        let (exit, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+        let n = proxy_to(&nginx, "/ws/", b);
+        let (exit, report) = probe(&[&n.url("/ws/")]);
         assert_eq!(exit, 1);
         assert_eq!(kind(&report), "closed", "{report}");
         assert_eq!(report["classification"]["close_code"], code);
@@ -575,27 +472,9 @@ fn a_server_that_never_answers_is_no_response() {
         return;
     };
     let (_fake, b) = backend("ws_fake.py", &["silent"]);
-    let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
-        .args(["probe", &format!("ws://127.0.0.1:{b}/"), "--timeout", "1s"])
-        .args(["--output-format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (code, report) = probe_quick(&[&format!("ws://127.0.0.1:{b}/")]);
+    assert_eq!(code, 1);
     assert_eq!(kind(&report), "no-response");
-}
-
-/// Runs the probe with a one-second timeout: (exit code, report).
-fn probe_quick(args: &[&str]) -> (i32, Value) {
-    let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
-        .arg("probe")
-        .args(args)
-        .args(["--timeout", "1s", "--output-format", "json"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
-    eprintln!("probe {args:?}: {report}");
-    (o.status.code().unwrap(), report)
 }
 
 #[test]
@@ -646,7 +525,7 @@ fn origin_and_header_options_are_sent() {
             good(b)
         ),
     );
-    let url = format!("ws://127.0.0.1:{}/ws/", n.port);
+    let url = n.url("/ws/");
     let (_, report) = probe(&[&url]);
     assert_status(&report, 403, None);
     assert!(message(&report).contains("from nginx itself"));
@@ -800,7 +679,7 @@ fn wss_through_nginx_terminating_tls() {
     assert!(m.contains("--cacert") && m.contains("--insecure"), "{m}");
 
     // ws:// to the TLS port: nginx's own 400 says so.
-    let (code, report) = probe(&[&format!("ws://127.0.0.1:{}/ws/", n.port)]);
+    let (code, report) = probe(&[&n.url("/ws/")]);
     assert_eq!(code, 1);
     assert_status(&report, 400, None);
     assert!(message(&report).contains("plain HTTP request was sent to HTTPS port"));
@@ -834,11 +713,7 @@ fn usage_errors_exit_2() {
         &["ws://example.org/", "--cacert", "x", "--insecure"],
         &[],
     ] {
-        let o = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
-            .arg("probe")
-            .args(args)
-            .output()
-            .unwrap();
+        let o = run_probe(args, &[]);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(o.stdout.is_empty(), "{args:?}");
         assert!(!o.stderr.is_empty(), "{args:?}");
