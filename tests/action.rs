@@ -1,12 +1,11 @@
 //! The composite GitHub Action (`action.yml`): its shell steps run locally
 //! with a fake `GITHUB_*` environment, with the binary under test on PATH.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::root;
 
 #[test]
 fn the_action_annotates_reports_and_writes_sarif() {
@@ -18,15 +17,7 @@ fn the_action_annotates_reports_and_writes_sarif() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_nginx-wslint"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = support::path_with_binary();
     let github_path = dir.path().join("github_path");
     let env = |cmd: &mut Command| {
         cmd.env("PATH", &path)

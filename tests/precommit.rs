@@ -5,6 +5,8 @@
 //! PATH (the `language: rust` hook runs the same command after `cargo
 //! install --path .`).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -46,15 +48,7 @@ fn hook_repo(dir: &Path) -> PathBuf {
 }
 
 fn try_repo(repo: &Path, hooks: &Path, extra: &[&str]) -> Output {
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_nginx-wslint"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = support::path_with_binary();
     let hooks = hooks.display().to_string();
     let mut args = vec![
         "try-repo",
