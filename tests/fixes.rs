@@ -3,14 +3,13 @@
 //! re-parses, a second run changes nothing, and it passes `nginx -t`
 //! wherever the original did.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use nginx_wslint_parser::{context, Context, SourceFile};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::root;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
@@ -47,14 +46,10 @@ fn every_fixable_rule_fixes_its_fixture() {
 }
 
 fn nginx() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file());
+    let found = support::find_nginx();
     if found.is_none() {
         assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
+            !support::required(),
             "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
         );
         eprintln!("notice: nginx not found; the nginx -t part is skipped");
