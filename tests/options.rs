@@ -35,32 +35,26 @@ fn seeds() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds"))
 }
 
+/// [`codes`] of a concise run in the seeds directory.
+fn seed_codes(args: &[&str]) -> Vec<String> {
+    codes(&run_in(
+        seeds(),
+        &[&["--output-format", "concise"][..], args].concat(),
+    ))
+}
+
 #[test]
 fn select_and_ignore_take_codes_names_and_prefixes() {
-    let o = run_in(
-        seeds(),
-        &[
-            "--output-format",
-            "concise",
-            "--select",
-            "WS00",
-            "--ignore",
-            "short-proxy-timeout",
-            "002-chat-proxy-location.conf",
-        ],
-    );
-    assert_eq!(codes(&o), ["17 WS001", "17 WS002", "17 WS003"]);
-    let o = run_in(
-        seeds(),
-        &[
-            "--output-format",
-            "concise",
-            "--select",
-            "ws003",
-            "002-chat-proxy-location.conf",
-        ],
-    );
-    assert_eq!(codes(&o), ["17 WS003"]);
+    let c = seed_codes(&[
+        "--select",
+        "WS00",
+        "--ignore",
+        "short-proxy-timeout",
+        "002-chat-proxy-location.conf",
+    ]);
+    assert_eq!(c, ["17 WS001", "17 WS002", "17 WS003"]);
+    let c = seed_codes(&["--select", "ws003", "002-chat-proxy-location.conf"]);
+    assert_eq!(c, ["17 WS003"]);
     let o = run_in(seeds(), &["--select", "WS999", "."]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule selector \"WS999\""));
@@ -68,21 +62,8 @@ fn select_and_ignore_take_codes_names_and_prefixes() {
 
 #[test]
 fn the_target_version_decides_version_dependent_rules() {
-    let o = run_in(
-        seeds(),
-        &[
-            "--output-format",
-            "concise",
-            "--target-version",
-            "1.29.7",
-            "002-chat-proxy-location.conf",
-        ],
-    );
-    assert!(
-        !codes(&o).iter().any(|c| c.ends_with("WS003")),
-        "{:?}",
-        codes(&o)
-    );
+    let c = seed_codes(&["--target-version", "1.29.7", "002-chat-proxy-location.conf"]);
+    assert!(!c.iter().any(|c| c.ends_with("WS003")), "{c:?}");
     let o = run_in(seeds(), &["--target-version", "1", "."]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected X.Y or X.Y.Z"));
@@ -90,17 +71,8 @@ fn the_target_version_decides_version_dependent_rules() {
 
 #[test]
 fn min_timeout_uses_nginx_time_syntax() {
-    let o = run_in(
-        seeds(),
-        &[
-            "--output-format",
-            "concise",
-            "--min-timeout",
-            "1m",
-            "003-channels-shop.conf",
-        ],
-    );
-    assert_eq!(codes(&o), ["24 WS009"]);
+    let c = seed_codes(&["--min-timeout", "1m", "003-channels-shop.conf"]);
+    assert_eq!(c, ["24 WS009"]);
     let o = run_in(seeds(), &["--min-timeout", "1H", "."]);
     assert_eq!(o.status.code(), Some(2));
 }
