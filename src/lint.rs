@@ -147,12 +147,18 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         }
     }
     let mut files = discover::discover(&file_paths).map_err(|e| e.to_string())?;
+    // A single file given by name is read once: checked for an `nginx -T`
+    // dump, else loaded from these bytes.
+    let mut single_file_text = None;
     if dump.is_none() && files.len() == 1 && !file_paths.is_empty() && file_paths[0].is_file() {
         let text = std::fs::read(&files[0])
             .map_err(|e| format!("cannot read {}: {e}", files[0].display()))?;
-        if let Some(split) = nginx_wslint_parser::dump::split(&text) {
-            dump = Some(split);
-            files.clear();
+        match nginx_wslint_parser::dump::split(&text) {
+            Some(split) => {
+                dump = Some(split);
+                files.clear();
+            }
+            None => single_file_text = Some(text),
         }
     }
     if let Some(dump_files) = dump {
@@ -179,9 +185,11 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         config.add_entry_source(&name, source);
     }
     for file in files {
-        config
-            .load_entry(&file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let loaded = match single_file_text.take() {
+            Some(text) => config.load_entry_read(&file, text),
+            None => config.load_entry(&file),
+        };
+        loaded.map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     }
     // A file that an entry file includes is linted in that context, not
     // again on its own.

@@ -159,7 +159,15 @@ impl ConfigSet {
     /// Reads, parses and adds an entry file with everything it includes.
     /// Fails only if the entry file itself cannot be read.
     pub fn load_entry(&mut self, path: &Path) -> io::Result<Entry> {
-        let file = self.load_file(path, ParseMode::Directives)?;
+        let file = self.load_file(path, ParseMode::Directives, None)?;
+        Ok(self.add_entry(file, path))
+    }
+
+    /// [`load_entry`](Self::load_entry) for a file the caller has already
+    /// read from disk as `read` (an overlay or virtual file still wins), so
+    /// that it is not read twice.
+    pub fn load_entry_read(&mut self, path: &Path, read: Vec<u8>) -> io::Result<Entry> {
+        let file = self.load_file(path, ParseMode::Directives, Some(read))?;
         Ok(self.add_entry(file, path))
     }
 
@@ -250,7 +258,13 @@ impl ConfigSet {
         self.file_ids().filter(|f| seen[f.0 as usize]).collect()
     }
 
-    fn load_file(&mut self, path: &Path, mode: ParseMode) -> io::Result<FileId> {
+    /// `read`: the file's bytes when the caller has read it already.
+    fn load_file(
+        &mut self,
+        path: &Path,
+        mode: ParseMode,
+        read: Option<Vec<u8>>,
+    ) -> io::Result<FileId> {
         let canonical = match &self.virtual_files {
             Some(files) => {
                 let key = normalize(path);
@@ -272,6 +286,8 @@ impl ConfigSet {
             text.clone()
         } else if let Some(text) = self.overlay.get(&canonical) {
             text.clone()
+        } else if let Some(text) = read {
+            text
         } else {
             if canonical.is_dir() {
                 return Err(io::Error::other("21: Is a directory"));
@@ -394,7 +410,7 @@ impl ConfigSet {
                     continue;
                 }
             }
-            match self.load_file(&path, mode) {
+            match self.load_file(&path, mode, None) {
                 Ok(id) => targets.push(id),
                 Err(err) => {
                     let reason = match err.kind() {
