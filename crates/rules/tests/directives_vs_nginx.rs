@@ -17,7 +17,9 @@
 //! Without nginx the test prints a notice and passes, unless
 //! `NGINX_WSLINT_REQUIRE_NGINX=1` is set.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use nginx_wslint_parser::Context;
@@ -25,26 +27,6 @@ use nginx_wslint_rules::model::directives::{
     allowed_in, allowed_in_if, lookup_in, DirectiveInfo, DIRECTIVES,
 };
 use nginx_wslint_rules::model::version::Version;
-
-/// The nginx binary, if installed (PATH, then the usual sbin directories).
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
-        .map(|dir| dir.join("nginx"))
-        .find(|p| p.is_file())
-}
-
-fn nginx_or_skip() -> Option<PathBuf> {
-    let binary = nginx_binary();
-    if binary.is_none() {
-        if std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("nginx is not installed and NGINX_WSLINT_REQUIRE_NGINX=1");
-        }
-        eprintln!("notice: nginx not found; skipping the directive differential test");
-    }
-    binary
-}
 
 /// The installed nginx's version, from `nginx -v` (`nginx version: nginx/1.22.1`).
 fn nginx_version(nginx: &Path) -> Version {
@@ -211,7 +193,7 @@ fn home(info: &DirectiveInfo, version: Version) -> Option<Place> {
 
 #[test]
 fn contexts_match_nginx() {
-    let Some(nginx) = nginx_or_skip() else {
+    let Some(nginx) = common::nginx_or_skip("skipping the directive differential test") else {
         return;
     };
     let version = nginx_version(&nginx);
@@ -265,7 +247,7 @@ fn contexts_match_nginx() {
 
 #[test]
 fn argument_counts_match_nginx() {
-    let Some(nginx) = nginx_or_skip() else {
+    let Some(nginx) = common::nginx_or_skip("skipping the directive differential test") else {
         return;
     };
     let version = nginx_version(&nginx);
@@ -311,7 +293,7 @@ fn argument_counts_match_nginx() {
 
 #[test]
 fn duplicates_match_nginx() {
-    let Some(nginx) = nginx_or_skip() else {
+    let Some(nginx) = common::nginx_or_skip("skipping the directive differential test") else {
         return;
     };
     let version = nginx_version(&nginx);

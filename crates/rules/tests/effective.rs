@@ -2,9 +2,11 @@
 //! defaults by target version, and the header inheritance of
 //! verified-facts F9 checked against real nginx.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -138,22 +140,6 @@ fn scalars_come_from_the_innermost_level_and_pass_from_the_location() {
 
 // --- F9 against real nginx --------------------------------------------------
 
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
-            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
-        );
-        eprintln!("notice: nginx not found; F9 test skipped");
-    }
-    found
-}
-
 struct Nginx(Child);
 
 impl Drop for Nginx {
@@ -206,7 +192,9 @@ fn request_head(port: u16, path: &str) -> String {
 
 #[test]
 fn header_inheritance_matches_what_nginx_sends_upstream() {
-    let Some(nginx) = nginx_binary() else { return };
+    let Some(nginx) = common::nginx_or_skip("F9 test skipped") else {
+        return;
+    };
     let backend = echo_backend();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

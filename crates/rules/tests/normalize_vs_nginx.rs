@@ -11,9 +11,11 @@
 //! Without nginx the test prints a notice and passes, unless
 //! `NGINX_WSLINT_REQUIRE_NGINX=1` is set.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,15 +24,6 @@ use nginx_wslint_rules::routing::normalize::{normalize_with, Normalized};
 /// Random targets generated on top of the hand-written ones.
 const GENERATED: usize = 6000;
 const SEED: u64 = 0x6e67_696e_785f_7572; // "nginx_ur"
-
-/// The nginx binary, if installed (PATH, then the usual sbin directories).
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
-        .map(|dir| dir.join("nginx"))
-        .find(|p| p.is_file())
-}
 
 /// A foreground nginx with two servers: `merge_slashes on` on `ports[0]`,
 /// `merge_slashes off` on `ports[1]`. Killed on drop.
@@ -494,13 +487,8 @@ fn generate(rng: &mut SplitMix64) -> Vec<u8> {
 
 #[test]
 fn normalize_agrees_with_nginx() {
-    let Some(binary) = nginx_binary() else {
-        assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
-            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed: \
-             apt-get install -y nginx-light"
-        );
-        eprintln!("notice: nginx not found; test skipped (apt-get install -y nginx-light)");
+    let Some(binary) = common::nginx_or_skip("test skipped (apt-get install -y nginx-light)")
+    else {
         return;
     };
     let started = Instant::now();

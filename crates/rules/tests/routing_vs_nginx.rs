@@ -9,9 +9,11 @@
 //! `routing_agrees_with_nginx` runs a few thousand requests in CI;
 //! `routing_agrees_with_nginx_long` (ignored) runs many more.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -196,22 +198,6 @@ fn random_target(rng: &mut Rng, names: &[String]) -> String {
     path
 }
 
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
-            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
-        );
-        eprintln!("notice: nginx not found; routing differential test skipped");
-    }
-    found
-}
-
 struct Nginx {
     child: Child,
     port: u16,
@@ -281,7 +267,9 @@ fn ours(
 }
 
 fn run(configs: usize, requests: usize, seed: u64) {
-    let Some(nginx) = nginx_binary() else { return };
+    let Some(nginx) = common::nginx_or_skip("routing differential test skipped") else {
+        return;
+    };
     let mut rng = Rng(seed);
     let mut checked = 0;
     let mut failures = Vec::new();

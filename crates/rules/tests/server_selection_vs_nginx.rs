@@ -15,10 +15,12 @@
 //! the others are generated from a fixed seed. Without nginx the test prints
 //! a notice and passes, unless `NGINX_WSLINT_REQUIRE_NGINX=1` is set.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -364,22 +366,6 @@ fn generated(rng: &mut Rng, dir: &Path, ports: &[u16]) -> Config {
     }
 }
 
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
-            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
-        );
-        eprintln!("notice: nginx not found; server selection differential test skipped");
-    }
-    found
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -667,7 +653,9 @@ fn random_requests(rng: &mut Rng, config: &Config) -> Vec<Request> {
 
 #[test]
 fn server_selection_agrees_with_nginx() {
-    let Some(nginx) = nginx_binary() else { return };
+    let Some(nginx) = common::nginx_or_skip("server selection differential test skipped") else {
+        return;
+    };
     let mut rng = Rng(SEED);
     let mut tally = Tally::default();
 

@@ -2,6 +2,8 @@
 //! reported claim replayed against real nginx, and a server with 10,000
 //! locations.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -52,28 +54,14 @@ fn reports_real_shadowing_and_nothing_else() {
     "#);
 }
 
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() != Ok("1"),
-            "nginx is required (NGINX_WSLINT_REQUIRE_NGINX=1) but not installed"
-        );
-        eprintln!("notice: nginx not found; shadowing replay skipped");
-    }
-    found
-}
-
 /// Every claim holds in nginx: the example URI goes to the named winner, and
 /// no URI below the location's path goes to the location (another regex
 /// may take some of them: `/n/inner/a.js` goes to the earlier `\.js$`).
 #[test]
 fn every_claim_holds_in_real_nginx() {
-    let Some(nginx) = nginx_binary() else { return };
+    let Some(nginx) = common::nginx_or_skip("shadowing replay skipped") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
     let port = TcpListener::bind("127.0.0.1:0")

@@ -19,7 +19,9 @@
 //! Without nginx the test prints a notice and passes, unless
 //! `NGINX_WSLINT_REQUIRE_NGINX=1` is set.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use nginx_wslint_rules::model::time::{format_msec, parse_msec, parse_sec, MAX_TIME_VALUE};
@@ -27,26 +29,6 @@ use nginx_wslint_rules::model::time::{format_msec, parse_msec, parse_sec, MAX_TI
 /// Values generated on top of the hand-written ones.
 const GENERATED: usize = 220;
 const SEED: u64 = 0x6e67_696e_785f_746d; // "nginx_tm"
-
-/// The nginx binary, if installed (PATH, then the usual sbin directories).
-fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
-        .map(|dir| dir.join("nginx"))
-        .find(|p| p.is_file())
-}
-
-fn nginx_or_skip() -> Option<PathBuf> {
-    let binary = nginx_binary();
-    if binary.is_none() {
-        if std::env::var("NGINX_WSLINT_REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("nginx is not installed and NGINX_WSLINT_REQUIRE_NGINX=1");
-        }
-        eprintln!("notice: nginx not found; skipping the time differential test");
-    }
-    binary
-}
 
 /// Runs `nginx -t` on `directive "value";` in http context. `Ok(true)` when
 /// accepted, `Ok(false)` when rejected with `"directive" directive invalid
@@ -344,7 +326,7 @@ fn sec_probe(value: &str, n: u64) -> Option<String> {
 }
 
 fn compare(slot: &Slot) {
-    let Some(nginx) = nginx_or_skip() else {
+    let Some(nginx) = common::nginx_or_skip("skipping the time differential test") else {
         return;
     };
     let dir = tempfile::tempdir().expect("temporary directory");
