@@ -285,17 +285,14 @@ pub fn upgrade_maps(model: &Model) -> std::collections::HashSet<String> {
                 .first()
                 .is_some_and(|a| a.eq_ignore_ascii_case("$http_upgrade")))
             .then(|| {
-                // Only names a `$name` reference can spell: the checks read
-                // header values with nginx's variable syntax, so a map named
-                // `$a!b` could never be referenced (and a fix inserting it
-                // would never satisfy WS002).
-                args.get(1)
-                    .and_then(|v| v.strip_prefix('$'))
-                    .filter(|name| {
-                        !name.is_empty()
-                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                    })
-                    .map(str::to_ascii_lowercase)
+                // Only names a `$name` reference spells whole: the checks
+                // read header values with the same `referenced`, so a map
+                // named `$a!b` (read as `$a`) could never be matched, and a
+                // fix inserting it would never satisfy WS002.
+                args.get(1).and_then(|v| match referenced(v).as_slice() {
+                    [name] if v.len() == name.len() + 1 => Some(name.to_ascii_lowercase()),
+                    _ => None,
+                })
             })
             .flatten()
         })
