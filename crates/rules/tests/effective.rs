@@ -7,8 +7,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::version::Version;
@@ -140,15 +139,6 @@ fn scalars_come_from_the_innermost_level_and_pass_from_the_location() {
 
 // --- F9 against real nginx --------------------------------------------------
 
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A backend that answers every request with the request head it received.
 fn echo_backend() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -196,11 +186,7 @@ fn header_inheritance_matches_what_nginx_sends_upstream() {
         return;
     };
     let backend = echo_backend();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
     let conf = format!(
@@ -220,23 +206,7 @@ fn header_inheritance_matches_what_nginx_sends_upstream() {
         "proxy_set_header Upgrade $http_upgrade;\nproxy_set_header X-Included 1;\n",
     )
     .unwrap();
-    let _nginx = Nginx(
-        Command::new(&nginx)
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(dir.path().join("nginx.conf"))
-            .args(["-e", "stderr"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let _nginx = common::Nginx::start(&nginx, dir.path(), &[port]);
 
     let mut config = ConfigSet::new(LoadOptions {
         prefix: None,

@@ -14,7 +14,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,7 +48,7 @@ impl Nginx {
     }
 
     fn try_start(binary: &Path) -> Result<Nginx, String> {
-        let ports = [free_port(), free_port()];
+        let ports = [common::free_port(), common::free_port()];
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let d = dir.path().display();
         let server = |port: u16, merge: &str| {
@@ -107,13 +107,6 @@ impl Drop for Nginx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
 }
 
 /// What nginx answered, reduced to what `normalize` predicts.

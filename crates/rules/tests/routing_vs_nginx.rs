@@ -12,10 +12,9 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
 
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::Model;
@@ -198,40 +197,9 @@ fn random_target(rng: &mut Rng, names: &[String]) -> String {
     path
 }
 
-struct Nginx {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(nginx: &Path, dir: &Path, port: u16) -> Nginx {
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .args(["-e", "stderr"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Nginx { child, port }
-}
-
 /// nginx's answer: the status and the `X-Loc` header (`None`: server level).
-fn ask(server: &Nginx, target: &str) -> (u16, Option<String>) {
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+fn ask(port: u16, target: &str) -> (u16, Option<String>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -280,11 +248,7 @@ fn run(configs: usize, requests: usize, seed: u64) {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir_all(d.join("html")).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = common::free_port();
         let mut lines = Vec::new();
         let mut names = Vec::new();
         locations(&mut rng, &mut lines, None, false, 0, &mut names);
@@ -321,7 +285,7 @@ fn run(configs: usize, requests: usize, seed: u64) {
             "generated config {config_index} rejected: {}\n{conf}",
             String::from_utf8_lossy(&test.stderr)
         );
-        let server = start(&nginx, d, port);
+        let _nginx = common::Nginx::start(&nginx, d, &[port]);
 
         let mut config = ConfigSet::new(LoadOptions {
             prefix: None,
@@ -332,7 +296,7 @@ fn run(configs: usize, requests: usize, seed: u64) {
         let router = Router::new(&model);
         for _ in 0..requests {
             let target = random_target(&mut rng, &names);
-            let theirs = ask(&server, &target);
+            let theirs = ask(port, &target);
             let mine = match ours(&router, &model, &target, port) {
                 Ok(r) => r,
                 Err(RouteError::InvalidUri(_)) => (400, None),

@@ -19,10 +19,10 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::Model;
@@ -366,48 +366,6 @@ fn generated(rng: &mut Rng, dir: &Path, ports: &[u16]) -> Config {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(nginx: &Path, dir: &Path, ports: &[u16]) -> Nginx {
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .args(["-e", "stderr"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let mut child = Nginx(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    for &port in ports {
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.0.try_wait() {
-                panic!("nginx exited: {status}");
-            }
-            assert!(Instant::now() < deadline, "nginx did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-    child
-}
-
 /// `nginx -t`: its warnings about conflicting server names, as
 /// (name, port), sorted.
 fn conflicts_reported(nginx: &Path, dir: &Path, conf: &str) -> Vec<(String, u16)> {
@@ -592,7 +550,7 @@ fn check_config(
 ) {
     std::fs::write(dir.join("nginx.conf"), &config.text).unwrap();
     let reported = conflicts_reported(nginx, dir, &config.text);
-    let _server = start(nginx, dir, &config.ports);
+    let _server = common::Nginx::start(nginx, dir, &config.ports);
 
     let mut set = ConfigSet::new(LoadOptions {
         prefix: None,
@@ -663,7 +621,7 @@ fn server_selection_agrees_with_nginx() {
     // host of every name (as is, upper case, with a trailing dot and a port),
     // then random requests.
     let dir = tempfile::tempdir().unwrap();
-    let config = handwritten(dir.path(), free_port());
+    let config = handwritten(dir.path(), common::free_port());
     let port = config.ports[0];
     let mut hosts: Vec<Option<String>> = vec![None];
     hosts.extend(FIXED_HOSTS.iter().map(|h| Some(h.to_string())));
@@ -681,9 +639,9 @@ fn server_selection_agrees_with_nginx() {
     for i in 0..GENERATED_CONFIGS {
         let dir = tempfile::tempdir().unwrap();
         let ports: Vec<u16> = if i % 2 == 0 {
-            vec![free_port()]
+            vec![common::free_port()]
         } else {
-            vec![free_port(), free_port()]
+            vec![common::free_port(), common::free_port()]
         };
         let config = generated(&mut rng, dir.path(), &ports);
         let requests = random_requests(&mut rng, &config);

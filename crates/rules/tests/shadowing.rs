@@ -5,10 +5,8 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::{BlockId, Model};
@@ -64,11 +62,7 @@ fn every_claim_holds_in_real_nginx() {
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let fixture_text = std::fs::read_to_string(fixture()).unwrap();
     // Same line numbers: replace only the listen port and add globals on
     // line 1.
@@ -83,21 +77,7 @@ fn every_claim_holds_in_real_nginx() {
             &format!("listen 127.0.0.1:{port}; access_log off; client_body_temp_path {d}/b;"),
         );
     std::fs::write(dir.path().join("nginx.conf"), &conf).unwrap();
-    let mut child = Command::new(&nginx)
-        .arg("-p")
-        .arg(dir.path())
-        .arg("-c")
-        .arg(dir.path().join("nginx.conf"))
-        .args(["-e", "stderr"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let _nginx = common::Nginx::start(&nginx, dir.path(), &[port]);
     let body = |uri: &str| {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         write!(s, "GET {uri} HTTP/1.0\r\n\r\n").unwrap();
@@ -135,8 +115,6 @@ fn every_claim_holds_in_real_nginx() {
             );
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
