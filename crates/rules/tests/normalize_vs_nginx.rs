@@ -328,36 +328,6 @@ fn edge_cases() -> Vec<Vec<u8>> {
     texts.iter().map(|t| t.to_vec()).collect()
 }
 
-/// splitmix64: a small, well-mixed deterministic generator.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// One of `items`, chosen with the given weights.
-    fn weighted<'a>(&mut self, items: &[(u32, &'a [u8])]) -> &'a [u8] {
-        let total: u32 = items.iter().map(|(w, _)| w).sum();
-        let mut pick = (self.next() % u64::from(total)) as u32;
-        for (weight, item) in items {
-            if pick < *weight {
-                return item;
-            }
-            pick -= weight;
-        }
-        items[items.len() - 1].1
-    }
-}
-
 /// Pieces of generated targets, weighted towards what nginx treats
 /// specially.
 const PIECES: &[(u32, &[u8])] = &[
@@ -450,7 +420,7 @@ const SCHEMES: &[(u32, &[u8])] = &[
     (1, b"http:/"),
 ];
 
-fn generate(rng: &mut SplitMix64) -> Vec<u8> {
+fn generate(rng: &mut common::Rng) -> Vec<u8> {
     let mut target = match rng.below(100) {
         0..=86 => b"/".to_vec(),
         87..=96 => {
@@ -488,7 +458,7 @@ fn normalize_agrees_with_nginx() {
     let nginx = Nginx::start(&binary);
 
     let mut targets = edge_cases();
-    let mut rng = SplitMix64(SEED);
+    let mut rng = common::Rng(SEED);
     targets.extend((0..GENERATED).map(|_| generate(&mut rng)));
 
     let mut checked = 0;

@@ -21,29 +21,7 @@ use nginx_wslint_rules::model::Model;
 use nginx_wslint_rules::routing::location::Found;
 use nginx_wslint_rules::routing::router::{RouteError, Router};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
+use common::Rng;
 
 const SEGMENTS: &[&str] = &[
     "a", "ab", "api", "ws", "API", "Ws", "x.js", "b.css", "s", "chat", "v1",

@@ -30,33 +30,11 @@ use nginx_wslint_rules::routing::regex::NginxRegex;
 use nginx_wslint_rules::routing::router::{RouteError, Router};
 use nginx_wslint_rules::routing::server::{self, MatchedBy, Selected};
 
+use common::Rng;
+
 const SEED: u64 = 0x5e4e_e45e_1ec7_0001;
 const GENERATED_CONFIGS: usize = 24;
 const REQUESTS_PER_CONFIG: usize = 120;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
 
 /// Server names as written in the configuration (quoted where needed).
 const NAMES: &[&str] = &[

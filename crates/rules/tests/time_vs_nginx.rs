@@ -26,6 +26,8 @@ use std::process::Command;
 
 use nginx_wslint_rules::model::time::{format_msec, parse_msec, parse_sec, MAX_TIME_VALUE};
 
+use common::Rng;
+
 /// Values generated on top of the hand-written ones.
 const GENERATED: usize = 220;
 const SEED: u64 = 0x6e67_696e_785f_746d; // "nginx_tm"
@@ -70,27 +72,6 @@ fn nginx_accepts(nginx: &Path, dir: &Path, directive: &str, value: &str) -> Resu
     Err(format!(
         "nginx -t failed for {directive} {value:?}:\n{stderr}"
     ))
-}
-
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
 }
 
 fn hand_written() -> Vec<String> {

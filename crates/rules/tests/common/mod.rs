@@ -79,3 +79,42 @@ impl Drop for Nginx {
         let _ = self.0.wait();
     }
 }
+
+/// A small deterministic generator (splitmix64), so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())].clone()
+    }
+
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    /// One of `items`, chosen with the given weights.
+    pub fn weighted<'a>(&mut self, items: &[(u32, &'a [u8])]) -> &'a [u8] {
+        let total: u32 = items.iter().map(|(w, _)| w).sum();
+        let mut pick = (self.next() % u64::from(total)) as u32;
+        for (weight, item) in items {
+            if pick < *weight {
+                return item;
+            }
+            pick -= weight;
+        }
+        items[items.len() - 1].1
+    }
+}
