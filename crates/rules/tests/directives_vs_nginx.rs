@@ -19,7 +19,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nginx_wslint_parser::Context;
@@ -162,28 +162,31 @@ fn line(info: &DirectiveInfo, args: &str) -> String {
     format!("{}{sep}{args}{end}", info.name)
 }
 
-/// Runs `nginx -t` on `config`; returns its stderr ("" when accepted).
-fn nginx_t(nginx: &Path, dir: &Path, config: &str) -> String {
-    let conf_path = dir.join("nginx.conf");
-    std::fs::write(&conf_path, config).expect("write nginx.conf");
-    let output = Command::new(nginx)
-        .arg("-t")
-        .arg("-q")
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&conf_path)
-        .arg("-e")
-        .arg("stderr")
-        .arg("-g")
-        .arg(format!("pid {}/nginx.pid;", dir.display()))
-        .output()
-        .expect("run nginx");
-    if output.status.success() {
-        String::new()
-    } else {
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
+/// `nginx -t`'s complaints about a configuration with `lines` in `place`
+/// ("" when it accepts it).
+fn nginx_t(nginx: &Path, dir: &Path, place: Place, lines: &str) -> String {
+    common::nginx_t(nginx, dir, &place.config(lines, dir))
+        .err()
+        .unwrap_or_default()
+}
+
+/// The installed nginx, its version and a scratch directory; `None` after
+/// a notice when nginx is missing.
+fn setup() -> Option<(PathBuf, Version, tempfile::TempDir)> {
+    let nginx = common::nginx_or_skip("skipping the directive differential test")?;
+    let version = nginx_version(&nginx);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    Some((nginx, version, dir))
+}
+
+/// Fails listing every disagreement with nginx.
+fn assert_agrees(version: Version, mismatches: &[String]) {
+    assert!(
+        mismatches.is_empty(),
+        "{} disagreements with nginx {version}:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 /// The first place where `info` is allowed in `version`.
@@ -193,11 +196,9 @@ fn home(info: &DirectiveInfo, version: Version) -> Option<Place> {
 
 #[test]
 fn contexts_match_nginx() {
-    let Some(nginx) = common::nginx_or_skip("skipping the directive differential test") else {
+    let Some((nginx, version, dir)) = setup() else {
         return;
     };
-    let version = nginx_version(&nginx);
-    let dir = tempfile::tempdir().expect("temporary directory");
     // One pass per name: `server` has two entries, resolved by lookup_in.
     let mut names: Vec<&str> = DIRECTIVES.iter().map(|d| d.name).collect();
     names.sort_unstable();
@@ -218,7 +219,7 @@ fn contexts_match_nginx() {
             };
             let expected = place.allows(info, version);
             let text = line(info, example_args(info));
-            let stderr = nginx_t(&nginx, dir.path(), &place.config(&text, dir.path()));
+            let stderr = nginx_t(&nginx, dir.path(), place, &text);
             let not_allowed = stderr.contains(&format!("\"{name}\" directive is not allowed here"))
                 || stderr.contains(&format!("unknown directive \"{name}\""));
             checked += 1;
@@ -237,21 +238,14 @@ fn contexts_match_nginx() {
         }
     }
     eprintln!("nginx {version}: {checked} placements, {refused} not allowed");
-    assert!(
-        mismatches.is_empty(),
-        "{} disagreements with nginx {version}:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    assert_agrees(version, &mismatches);
 }
 
 #[test]
 fn argument_counts_match_nginx() {
-    let Some(nginx) = common::nginx_or_skip("skipping the directive differential test") else {
+    let Some((nginx, version, dir)) = setup() else {
         return;
     };
-    let version = nginx_version(&nginx);
-    let dir = tempfile::tempdir().expect("temporary directory");
     let mut checked = 0;
     let mut mismatches = Vec::new();
     for info in DIRECTIVES {
@@ -261,7 +255,7 @@ fn argument_counts_match_nginx() {
         let args = info.args_in(version);
         for n in 0..=4 {
             let text = line(info, &vec!["a"; n].join(" "));
-            let stderr = nginx_t(&nginx, dir.path(), &place.config(&text, dir.path()));
+            let stderr = nginx_t(&nginx, dir.path(), place, &text);
             let invalid = stderr.contains(&format!(
                 "invalid number of arguments in \"{}\" directive",
                 info.name
@@ -283,21 +277,14 @@ fn argument_counts_match_nginx() {
         }
     }
     eprintln!("nginx {version}: {checked} argument counts");
-    assert!(
-        mismatches.is_empty(),
-        "{} disagreements with nginx {version}:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    assert_agrees(version, &mismatches);
 }
 
 #[test]
 fn duplicates_match_nginx() {
-    let Some(nginx) = common::nginx_or_skip("skipping the directive differential test") else {
+    let Some((nginx, version, dir)) = setup() else {
         return;
     };
-    let version = nginx_version(&nginx);
-    let dir = tempfile::tempdir().expect("temporary directory");
     let mut checked = 0;
     let mut mismatches = Vec::new();
     for info in DIRECTIVES {
@@ -305,11 +292,7 @@ fn duplicates_match_nginx() {
             continue;
         };
         let text = line(info, example_args(info));
-        let stderr = nginx_t(
-            &nginx,
-            dir.path(),
-            &place.config(&format!("{text}\n{text}"), dir.path()),
-        );
+        let stderr = nginx_t(&nginx, dir.path(), place, &format!("{text}\n{text}"));
         let duplicate = stderr.contains(&format!("\"{}\" directive is duplicate", info.name));
         checked += 1;
         if duplicate == info.repeatable {
@@ -330,10 +313,5 @@ fn duplicates_match_nginx() {
         }
     }
     eprintln!("nginx {version}: {checked} repeated directives");
-    assert!(
-        mismatches.is_empty(),
-        "{} disagreements with nginx {version}:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    assert_agrees(version, &mismatches);
 }

@@ -22,7 +22,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use nginx_wslint_rules::model::time::{format_msec, parse_msec, parse_sec, MAX_TIME_VALUE};
 
@@ -47,25 +46,9 @@ fn nginx_accepts(nginx: &Path, dir: &Path, directive: &str, value: &str) -> Resu
          uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
          {directive} \"{value}\";\n}}\n"
     );
-    let conf_path = dir.join("nginx.conf");
-    std::fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
-    let output = Command::new(nginx)
-        .arg("-t")
-        .arg("-q")
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&conf_path)
-        .arg("-e")
-        .arg("stderr")
-        .arg("-g")
-        .arg(format!("pid {d}/nginx.pid;"))
-        .output()
-        .map_err(|e| format!("cannot run nginx: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() {
+    let Err(stderr) = common::nginx_t(nginx, dir, &conf) else {
         return Ok(true);
-    }
+    };
     if stderr.contains(&format!("\"{directive}\" directive invalid value")) {
         return Ok(false);
     }

@@ -32,6 +32,31 @@ pub fn nginx_or_skip(skipped: &str) -> Option<PathBuf> {
     found
 }
 
+/// Runs `nginx -t` on `config`, written to `dir/nginx.conf` with `dir` as
+/// prefix; `Err` holds what nginx printed when it refused.
+pub fn nginx_t(nginx: &Path, dir: &Path, config: &str) -> Result<(), String> {
+    let conf_path = dir.join("nginx.conf");
+    std::fs::write(&conf_path, config).expect("write nginx.conf");
+    let output = Command::new(nginx)
+        .arg("-t")
+        .arg("-q")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-e")
+        .arg("stderr")
+        .arg("-g")
+        .arg(format!("pid {}/nginx.pid;", dir.display()))
+        .output()
+        .expect("run nginx");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
