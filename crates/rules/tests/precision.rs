@@ -2,29 +2,11 @@
 //! (fixtures/precision): each was a false positive (or a miss) and is pinned
 //! here with exactly what must be reported — mostly nothing.
 
-use std::path::PathBuf;
-
-use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
-use nginx_wslint_rules::model::Model;
-use nginx_wslint_rules::rules::{self, Settings};
+mod common;
 
 fn lint(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/precision")
-        .join(name);
-    let mut config = ConfigSet::new(LoadOptions {
-        prefix: None,
-        follow_includes: true,
-    });
-    let entry = config.load_entry(&path).unwrap();
-    let file = config.file(entry.file);
-    assert!(file.errors.is_empty(), "{name}: {:?}", file.errors);
-    let model = Model::build(
-        &config,
-        entry,
-        context::resolve_context(file, None).unwrap(),
-    );
-    rules::check(&model, &Settings::default(), &|_| true)
+    let path = common::fixtures().join("precision").join(name);
+    common::lint_file(&path, &|_| true)
         .iter()
         .map(|d| {
             format!(

@@ -2,34 +2,19 @@
 //! codes, lines and messages as insta snapshots) and cases that must stay
 //! clean (`fixtures/rules/CODE_ok.conf`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
-use nginx_wslint_rules::model::Model;
-use nginx_wslint_rules::rules::{self, Settings};
+use nginx_wslint_rules::rules;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/rules")
+    common::fixtures().join("rules")
 }
 
 /// Lints one file with one rule; one line per diagnostic.
 fn lint(path: &Path, code: &str) -> Vec<String> {
-    let mut config = ConfigSet::new(LoadOptions {
-        prefix: None,
-        follow_includes: true,
-    });
-    let entry = config.load_entry(path).unwrap();
-    let file = config.file(entry.file);
-    assert!(
-        file.errors.is_empty(),
-        "{}: {:?}",
-        path.display(),
-        file.errors
-    );
-    let ctx = context::resolve_context(file, None).unwrap();
-    let model = Model::build(&config, entry, ctx);
-    let settings = Settings::default();
-    rules::check(&model, &settings, &|r| r.code.code == code)
+    common::lint_file(path, &|r| r.code.code == code)
         .iter()
         .map(|d| {
             format!(

@@ -3,29 +3,11 @@
 //! write-up 004 as written is not reported as shadowing while its regex
 //! variant is.
 
-use std::path::PathBuf;
-
-use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
-use nginx_wslint_rules::model::Model;
-use nginx_wslint_rules::rules::{self, Settings};
+mod common;
 
 fn lint(name: &str) -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/seeds")
-        .join(name);
-    let mut config = ConfigSet::new(LoadOptions {
-        prefix: None,
-        follow_includes: true,
-    });
-    let entry = config.load_entry(&path).unwrap();
-    let file = config.file(entry.file);
-    assert!(file.errors.is_empty());
-    let model = Model::build(
-        &config,
-        entry,
-        context::resolve_context(file, None).unwrap(),
-    );
-    rules::check(&model, &Settings::default(), &|_| true)
+    let path = common::fixtures().join("seeds").join(name);
+    common::lint_file(&path, &|_| true)
         .iter()
         .map(|d| format!("{}:{} {}", d.start.line, d.start.column, d.code.code))
         .collect()

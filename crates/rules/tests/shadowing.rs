@@ -14,7 +14,7 @@ use nginx_wslint_rules::routing::router::Router;
 use nginx_wslint_rules::routing::shadow::{shadowed_locations, ShadowReason};
 
 fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/shadowing/nginx.conf")
+    common::fixtures().join("shadowing/nginx.conf")
 }
 
 fn describe(model: &Model, block: BlockId) -> String {

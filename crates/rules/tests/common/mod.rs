@@ -1,11 +1,45 @@
-//! Helpers shared by the rules crate's integration tests: finding and
-//! running a real nginx (in a temporary directory, never as a service).
+//! Helpers shared by the rules crate's integration tests: linting a file,
+//! finding and running a real nginx (in a temporary directory, never as a
+//! service), and a small deterministic generator.
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
+use nginx_wslint_rules::diagnostic::Diagnostic;
+use nginx_wslint_rules::model::Model;
+use nginx_wslint_rules::rules::{self, Rule, Settings};
+
+/// `fixtures/` at the workspace root.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// The diagnostics of the `selected` rules (default settings) on `path`,
+/// including what it includes; the file must parse without error.
+pub fn lint_file(path: &Path, selected: &dyn Fn(&Rule) -> bool) -> Vec<Diagnostic> {
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: None,
+        follow_includes: true,
+    });
+    let entry = config.load_entry(path).unwrap();
+    let file = config.file(entry.file);
+    assert!(
+        file.errors.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        file.errors
+    );
+    let model = Model::build(
+        &config,
+        entry,
+        context::resolve_context(file, None).unwrap(),
+    );
+    rules::check(&model, &Settings::default(), selected)
+}
 
 /// The nginx binary, if installed (PATH, then the usual sbin directories).
 pub fn nginx_binary() -> Option<PathBuf> {
