@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 
 use crate::model::{BlockId, Model};
-use crate::routing::regex::{CannotEvaluate, NginxRegex};
+use crate::routing::regex::{CannotEvaluate, NginxRegex, RegexCache};
 
 /// How a location matches (`location [=|^~|~|~*] path` or `location @name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,13 +154,18 @@ enum Static {
 
 impl Level {
     /// The location levels of a server (or location) block.
-    pub fn build(model: &Model, parent: BlockId) -> Level {
-        Level::build_in(model, parent, false)
+    pub fn build(model: &Model, parent: BlockId, regexes: &mut RegexCache) -> Level {
+        Level::build_in(model, parent, false, regexes)
     }
 
     /// `inside_regex`: the parent is a regex location, whose nested exact
     /// and prefix locations nginx never consults.
-    fn build_in(model: &Model, parent: BlockId, inside_regex: bool) -> Level {
+    fn build_in(
+        model: &Model,
+        parent: BlockId,
+        inside_regex: bool,
+        regexes: &mut RegexCache,
+    ) -> Level {
         let mut level = Level::default();
         for child in model.children(parent) {
             if model.block_name(child) != "location" {
@@ -173,7 +178,7 @@ impl Level {
             };
             let regex = modifier
                 .is_regex()
-                .then(|| NginxRegex::new(&path, modifier == Modifier::RegexCaseless));
+                .then(|| NginxRegex::cached(&path, modifier == Modifier::RegexCaseless, regexes));
             let auto_redirect = path.ends_with('/')
                 && model
                     .directives(child)
@@ -192,7 +197,7 @@ impl Level {
                 Modifier::Regex | Modifier::RegexCaseless => level.regexes.push(index),
                 Modifier::Named => {}
             }
-            let children = Level::build_in(model, child, modifier.is_regex());
+            let children = Level::build_in(model, child, modifier.is_regex(), regexes);
             level.locations.push(Location {
                 block: child,
                 modifier,

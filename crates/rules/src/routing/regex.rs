@@ -14,15 +14,34 @@
 //! made ordinary, back-references widened to `.*`) still answers "no match"
 //! with certainty when it does not match; only a possible match is refused.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
 use regex::bytes::{Regex, RegexBuilder};
 
+/// A location or server-name regex. It is compiled on its first use, not
+/// when the configuration is read: most are never evaluated by a lint run.
+/// Clones share the compiled regex (and its match caches).
 #[derive(Debug, Clone)]
 pub struct NginxRegex {
     pub source: String,
     pub caseless: bool,
-    compiled: Result<Regex, String>,
-    /// A regex matching a superset, when `compiled` failed.
+    compiled: Arc<OnceLock<Compiled>>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    regex: Result<Regex, String>,
+    /// A regex matching a superset, when `regex` failed.
     relaxed: Option<Regex>,
+}
+
+/// Regexes seen so far, by source and caselessness: generated
+/// configurations repeat the same few regexes in thousands of servers, and
+/// compiling one costs far more than matching it.
+#[derive(Debug, Default)]
+pub struct RegexCache {
+    seen: HashMap<(String, bool), NginxRegex>,
 }
 
 /// Why a regex cannot be evaluated.
@@ -34,36 +53,49 @@ pub struct CannotEvaluate {
 
 impl NginxRegex {
     pub fn new(source: &str, caseless: bool) -> NginxRegex {
-        let build = |pattern: &str| {
-            RegexBuilder::new(pattern)
-                .unicode(false)
-                .case_insensitive(caseless)
-                .build()
-        };
-        let compiled = build(source).map_err(|e| describe_error(&e));
-        let relaxed = match &compiled {
-            Ok(_) => None,
-            Err(_) => relax(source).and_then(|r| build(&r).ok()),
-        };
         NginxRegex {
             source: source.to_string(),
             caseless,
-            compiled,
-            relaxed,
+            compiled: Arc::default(),
         }
+    }
+
+    /// The regex from `cache`, sharing its compilation with every other use
+    /// of the same source.
+    pub fn cached(source: &str, caseless: bool, cache: &mut RegexCache) -> NginxRegex {
+        cache
+            .seen
+            .entry((source.to_string(), caseless))
+            .or_insert_with(|| NginxRegex::new(source, caseless))
+            .clone()
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let build = |pattern: &str| {
+                RegexBuilder::new(pattern)
+                    .unicode(false)
+                    .case_insensitive(self.caseless)
+                    .build()
+            };
+            let regex = build(&self.source).map_err(|e| describe_error(&e));
+            let relaxed = match &regex {
+                Ok(_) => None,
+                Err(_) => relax(&self.source).and_then(|r| build(&r).ok()),
+            };
+            Compiled { regex, relaxed }
+        })
     }
 
     /// Whether the regex matches `subject` as PCRE would.
     pub fn is_match(&self, subject: &[u8]) -> Result<bool, CannotEvaluate> {
-        if let (Err(_), Some(relaxed)) = (&self.compiled, &self.relaxed) {
+        let compiled = self.compiled();
+        if let (Err(_), Some(relaxed)) = (&compiled.regex, &compiled.relaxed) {
             if !relaxed.is_match(subject) {
                 return Ok(false); // not even the superset matches
             }
         }
-        let regex = self.compiled.as_ref().map_err(|reason| CannotEvaluate {
-            regex: self.source.clone(),
-            reason: reason.clone(),
-        })?;
+        let regex = self.evaluable()?;
         if subject.last() == Some(&b'\n') && self.source.contains('$') {
             return Err(CannotEvaluate {
                 regex: self.source.clone(),
@@ -75,10 +107,13 @@ impl NginxRegex {
 
     /// Whether the regex can be evaluated at all.
     pub fn evaluable(&self) -> Result<&Regex, CannotEvaluate> {
-        self.compiled.as_ref().map_err(|reason| CannotEvaluate {
-            regex: self.source.clone(),
-            reason: reason.clone(),
-        })
+        self.compiled()
+            .regex
+            .as_ref()
+            .map_err(|reason| CannotEvaluate {
+                regex: self.source.clone(),
+                reason: reason.clone(),
+            })
     }
 }
 

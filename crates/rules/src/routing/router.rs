@@ -1,8 +1,10 @@
 //! Routing requests through servers and locations.
 
+use std::collections::HashMap;
+
 use super::location::{Found, Level};
 use super::normalize::{self, Normalized};
-use super::regex::CannotEvaluate;
+use super::regex::{CannotEvaluate, RegexCache};
 use super::server::{self, Server};
 use crate::model::{BlockId, Model};
 
@@ -55,6 +57,8 @@ impl From<CannotEvaluate> for RouteError {
 pub struct Router {
     servers: Vec<Server>,
     levels: Vec<Level>,
+    /// Index into `levels` by server block.
+    level_of: HashMap<BlockId, usize>,
 }
 
 impl Router {
@@ -63,15 +67,25 @@ impl Router {
             .all_blocks()
             .filter(|&b| model.block(b).context == nginx_wslint_parser::Context::Server)
             .collect();
+        let mut regexes = RegexCache::default();
         let servers: Vec<Server> = server_blocks
             .iter()
-            .map(|&b| Server::build(model, b))
+            .map(|&b| Server::build(model, b, &mut regexes))
             .collect();
         let levels = server_blocks
             .iter()
-            .map(|&b| Level::build(model, b))
+            .map(|&b| Level::build(model, b, &mut regexes))
             .collect();
-        Router { servers, levels }
+        let level_of = server_blocks
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| (b, i))
+            .collect();
+        Router {
+            servers,
+            levels,
+            level_of,
+        }
     }
 
     pub fn servers(&self) -> &[Server] {
@@ -80,8 +94,7 @@ impl Router {
 
     /// The location tree of a server.
     pub fn level(&self, server: BlockId) -> Option<&Level> {
-        let i = self.servers.iter().position(|s| s.block == server)?;
-        Some(&self.levels[i])
+        self.level_of.get(&server).map(|&i| &self.levels[i])
     }
 
     /// Routes a request target (`/path?args`) sent to `port` with `host`.

@@ -37,7 +37,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{BlockId, Model};
-use crate::routing::regex::{CannotEvaluate, NginxRegex};
+use crate::routing::regex::{CannotEvaluate, NginxRegex, RegexCache};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listen {
@@ -86,7 +86,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn build(model: &Model, block: BlockId) -> Server {
+    pub fn build(model: &Model, block: BlockId, regexes: &mut RegexCache) -> Server {
         let mut listens: Vec<Listen> = model
             .directives_named(block, "listen")
             .filter_map(|d| parse_listen(&model.args(d)))
@@ -116,7 +116,7 @@ impl Server {
             .filter_map(|n| n.strip_prefix('~'))
             // ngx_http_core_server_name: caseless iff the regex has an
             // upper-case letter (the host it meets is lower case anyway).
-            .map(|r| NginxRegex::new(r, r.bytes().any(|b| b.is_ascii_uppercase())))
+            .map(|r| NginxRegex::cached(r, r.bytes().any(|b| b.is_ascii_uppercase()), regexes))
             .collect();
         Server {
             block,
