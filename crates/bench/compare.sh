@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issue #7's side-by-side benchmark in one command: builds the release
+# binaries, generates configurations of about 1, 10 and 100 MB (servers,
+# upstreams, maps, regex and nested locations, included files) and times
+# `nginx-wslint check` (all rules), `nginx-wslint parse`, `crossplane parse`
+# and `nginx -t` on the same files, pinned to one core; then `check` on a
+# directory of many files on one core and on all. Prints a markdown report
+# and writes it to $OUT.
+#
+# Environment: SIZES (1,10,100), RUNS (unset: 5 below 100 MB, 3 from 100 MB),
+# CPU (1, or none), INCLUDES_PER_MB (10), MANY_FILES (64; 0 skips),
+# MANY_MB (10), SEED (1), OUT (target/bench-compare.md), KEEP=1 keeps the
+# generated files. Further arguments go to the `compare` binary (see
+# `--help`), e.g. `crates/bench/compare.sh --tools check,nginx`.
+#
+# Needs: cargo; taskset (util-linux) for pinning; nginx and crossplane are
+# measured when installed (scripts/install-test-deps installs both) and
+# reported as "not installed" otherwise.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+
+cargo build --release -q -p nginx-wslint -p nginx-wslint-bench --bins
+
+args=(
+    --sizes "${SIZES:-1,10,100}"
+    --cpu "${CPU:-1}"
+    --includes-per-mb "${INCLUDES_PER_MB:-10}"
+    --many-files "${MANY_FILES:-64}"
+    --many-mb "${MANY_MB:-10}"
+    --seed "${SEED:-1}"
+    --bin "$target/release/nginx-wslint"
+    --out "${OUT:-$target/bench-compare.md}"
+)
+[[ -z ${RUNS:-} ]] || args+=(--runs "$RUNS")
+[[ ${KEEP:-} != 1 ]] || args+=(--keep)
+
+exec "$target/release/compare" "${args[@]}" "$@"

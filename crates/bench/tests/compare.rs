@@ -1,0 +1,118 @@
+//! The side-by-side harness (`compare`) keeps working: one run on a tiny
+//! configuration gives a report with a row per tool, and a tool that is not
+//! installed gets a row saying so instead of failing the run.
+//!
+//! `nginx-wslint` is taken from the same target directory (built by
+//! `cargo build` or `cargo test` of the workspace); when it is not there its
+//! rows say "not built", which is checked instead. nginx and crossplane are
+//! used when installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn compare() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_compare"))
+}
+
+/// `nginx-wslint` next to `compare` (target/debug), if built.
+fn wslint() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_BIN_EXE_compare")).parent()?;
+    let bin = dir.join(format!("nginx-wslint{}", std::env::consts::EXE_SUFFIX));
+    bin.is_file().then_some(bin)
+}
+
+/// Runs `compare` with `args` on a 20 kB configuration, one run, and
+/// returns the report it wrote to its `--out` file (checked to be what it
+/// printed).
+fn report(dir: &Path, args: &[&str]) -> String {
+    let out = dir.join("report.md");
+    let output = compare()
+        .args(["--sizes", "0.02", "--runs", "1", "--includes-per-mb", "100"])
+        .args(["--many-files", "2", "--many-mb", "0.02"])
+        .arg("--dir")
+        .arg(dir.join("work"))
+        .arg("--out")
+        .arg(&out)
+        .args(args)
+        .output()
+        .expect("running compare");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "compare failed:\n{stderr}");
+    let written = std::fs::read_to_string(&out).expect("reading the report");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), written);
+    written
+}
+
+/// The results row of `tool` (its first line in the results table).
+fn row<'a>(report: &'a str, tool: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.starts_with("| 0.02 MB |") && l.contains(tool))
+        .or_else(|| {
+            report
+                .lines()
+                .find(|l| l.starts_with("|  | ") && l.contains(tool))
+        })
+        .unwrap_or_else(|| panic!("no row for {tool} in:\n{report}"))
+}
+
+#[test]
+fn report_has_a_row_per_tool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = wslint();
+    let mut args = Vec::new();
+    if let Some(bin) = &bin {
+        args.extend(["--bin".to_string(), bin.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = report(dir.path(), &args);
+
+    // The input: 20 kB in the main file and two included files.
+    assert!(report.contains("| 0.02 MB | "), "{report}");
+    let inputs = report
+        .lines()
+        .find(|l| l.starts_with("| 0.02 MB | ") && !l.contains('`'))
+        .expect("inputs row");
+    assert!(inputs.contains("| 3 |"), "main file + 2 includes: {inputs}");
+
+    for tool in [
+        "`nginx-wslint check`",
+        "`nginx-wslint parse`",
+        "`crossplane parse`",
+        "`nginx -t`",
+    ] {
+        let row = row(&report, tool);
+        assert!(!row.contains("failed"), "{row}");
+        let measured = row.contains(" MB |") && row.contains('x');
+        let missing = row.contains("not installed") || row.contains("not built");
+        assert!(measured || missing, "{row}");
+        if tool.contains("nginx-wslint") {
+            assert_eq!(bin.is_some(), measured, "{row}");
+        }
+    }
+    for section in ["Start-up", "Targets of issue #7"] {
+        assert!(report.contains(section), "no {section} in:\n{report}");
+    }
+}
+
+#[test]
+fn missing_tools_are_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = report(
+        dir.path(),
+        &[
+            "--bin",
+            "/nonexistent/nginx-wslint",
+            "--nginx",
+            "/nonexistent/nginx",
+            "--crossplane",
+            "/nonexistent/crossplane",
+        ],
+    );
+    assert!(row(&report, "`nginx-wslint check`").contains("not built"));
+    assert!(row(&report, "`nginx-wslint parse`").contains("not built"));
+    assert!(row(&report, "`crossplane parse`").contains("not installed"));
+    assert!(row(&report, "`nginx -t`").contains("not installed"));
+    // Nothing to compare against: every target is unknown.
+    assert!(report.contains("| ≥ 100 MB/s end to end | – |"), "{report}");
+}
