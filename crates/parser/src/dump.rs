@@ -10,6 +10,8 @@ const HEADER: &[u8] = b"# configuration file ";
 /// Splits `nginx -T` output into its files, in order (the first is the main
 /// configuration). `None` when the text is not such a dump.
 pub fn split(text: &[u8]) -> Option<Vec<(PathBuf, Vec<u8>)>> {
+    // Most input is not a dump: one fast search says so.
+    memchr::memmem::find(text, HEADER)?;
     // nginx's own status lines may precede the dump when stderr was merged.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut pos = 0;

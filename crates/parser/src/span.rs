@@ -70,13 +70,7 @@ impl LineIndex {
     pub fn new(source: &[u8]) -> LineIndex {
         let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(
-            source
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i as u32 + 1));
         LineIndex { line_starts }
     }
 

@@ -18,7 +18,7 @@ use nginx_wslint_parser::Context;
 
 use crate::model::time::parse_msec;
 use crate::model::version::Version;
-use crate::model::{BlockId, DirRef, Model};
+use crate::model::{BlockId, DirRef, Item, Model};
 
 /// A setting's value and the directive it comes from (`None`: nginx's
 /// default applies).
@@ -80,6 +80,25 @@ pub struct ProxySettings<'a> {
     pub incomplete: bool,
 }
 
+/// The directives whose innermost occurrence [`LevelFacts`] records.
+const TRACKED: [&str; 5] = [
+    "proxy_set_header",
+    "proxy_http_version",
+    "proxy_read_timeout",
+    "proxy_send_timeout",
+    "resolver",
+];
+const HEADERS_SLOT: usize = 0;
+
+/// What one level (block) sets, read in one pass over its items.
+#[derive(Debug, Default)]
+pub(crate) struct LevelFacts {
+    /// Item index of the last directive of each [`TRACKED`] name.
+    last: [Option<u32>; TRACKED.len()],
+    /// An `include` that pulled in no file.
+    unread_include: bool,
+}
+
 /// Contexts whose proxy settings merge into a location's.
 fn is_http_level(context: Context) -> bool {
     matches!(
@@ -91,17 +110,46 @@ fn is_http_level(context: Context) -> bool {
 impl<'a> Model<'a> {
     /// The levels a block's settings merge from, innermost first: the block
     /// and its ancestors up to (and including) `http`.
-    pub fn http_levels(&self, block: BlockId) -> Vec<BlockId> {
+    pub fn http_levels(&self, block: BlockId) -> impl Iterator<Item = BlockId> + use<'_, 'a> {
         self.ancestry(block)
             .take_while(|b| is_http_level(self.block(*b).context))
-            .collect()
     }
 
     /// The innermost directive named `name` on the levels of `block`.
     pub fn inherited(&self, block: BlockId, name: &str) -> Option<DirRef<'a>> {
-        self.http_levels(block)
-            .into_iter()
-            .find_map(|level| self.directives_named(level, name).last())
+        match TRACKED.iter().position(|&t| t == name) {
+            Some(slot) => self.http_levels(block).find_map(|level| {
+                let index = self.level_facts(level).last[slot]?;
+                match self.block(level).items[index as usize] {
+                    Item::Directive(d) => Some(d),
+                    Item::Block(_) => None,
+                }
+            }),
+            None => self
+                .http_levels(block)
+                .find_map(|level| self.directives_named(level, name).last()),
+        }
+    }
+
+    fn level_facts(&self, block: BlockId) -> &LevelFacts {
+        self.level_facts[block.0 as usize].get_or_init(|| {
+            let mut facts = LevelFacts::default();
+            for (i, item) in self.block(block).items.iter().enumerate() {
+                let Item::Directive(d) = item else { continue };
+                if let Some(slot) = TRACKED.iter().position(|&t| t == d.name) {
+                    facts.last[slot] = Some(i as u32);
+                }
+                if d.name == "include"
+                    && self
+                        .config
+                        .included(self.entry.prefix, d.file, d.directive.span.start)
+                        .is_empty()
+                {
+                    facts.unread_include = true;
+                }
+            }
+            facts
+        })
     }
 
     fn headers_of(&self, level: BlockId) -> Vec<Header<'a>> {
@@ -117,12 +165,9 @@ impl<'a> Model<'a> {
     /// The proxy settings in effect in `block` (a location, `if`, server or
     /// http block) for nginx `target`.
     pub fn proxy_settings(&self, block: BlockId, target: Version) -> ProxySettings<'a> {
-        let levels = self.http_levels(block);
-        let mut with_headers = levels.iter().copied().filter(|&l| {
-            self.directives_named(l, "proxy_set_header")
-                .next()
-                .is_some()
-        });
+        let mut with_headers = self
+            .http_levels(block)
+            .filter(|&l| self.level_facts(l).last[HEADERS_SLOT].is_some());
         let headers_level = with_headers.next();
         let discarded_level = with_headers.next();
         let http_version = match self.inherited(block, "proxy_http_version") {
@@ -172,17 +217,13 @@ impl<'a> Model<'a> {
             send_timeout: timeout("proxy_send_timeout"),
             resolver: self.inherited(block, "resolver"),
             pass: pass.flatten(),
-            incomplete: levels.iter().any(|&l| self.has_unread_include(l)),
+            incomplete: self.http_levels(block).any(|l| self.has_unread_include(l)),
         }
     }
 
     /// Whether a block has an `include` that pulled in no file.
     pub fn has_unread_include(&self, block: BlockId) -> bool {
-        self.directives_named(block, "include").any(|d| {
-            self.config
-                .included(self.entry.prefix, d.file, d.directive.span.start)
-                .is_empty()
-        })
+        self.level_facts(block).unread_include
     }
 
     /// Every location block (including nested ones), in file order.

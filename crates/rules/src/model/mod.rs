@@ -49,6 +49,10 @@ pub struct BlockData<'a> {
     pub items: Vec<Item<'a>>,
 }
 
+/// Blocks with at most this many items are scanned for a directive name
+/// rather than indexed.
+const SCANNED_BLOCK_ITEMS: usize = 24;
+
 /// Limits the expansion of include trees (a file included twice by a file
 /// included twice ... grows exponentially).
 const MAX_ITEMS: usize = 5_000_000;
@@ -63,6 +67,9 @@ pub struct Model<'a> {
     /// Per block, its directives by name, built on first use.
     /// (Item indices, so the model stays covariant in its lifetime.)
     by_name: Vec<std::sync::OnceLock<std::collections::HashMap<Box<str>, Vec<u32>>>>,
+    /// Per block, the settings `proxy_settings` asks every level for,
+    /// found in one pass on first use.
+    level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
     /// `upstream` blocks by lower-cased name (first wins), built on first use.
     upstreams: std::sync::OnceLock<std::collections::HashMap<String, BlockId>>,
 }
@@ -84,6 +91,7 @@ impl<'a> Model<'a> {
             }],
             truncated: false,
             by_name: Vec::new(),
+            level_facts: Vec::new(),
             upstreams: std::sync::OnceLock::new(),
         };
         let mut count = 0usize;
@@ -148,6 +156,9 @@ impl<'a> Model<'a> {
             }
         }
         model.by_name = (0..model.blocks.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        model.level_facts = (0..model.blocks.len())
             .map(|_| std::sync::OnceLock::new())
             .collect();
         model
@@ -218,26 +229,31 @@ impl<'a> Model<'a> {
         block: BlockId,
         name: &'m str,
     ) -> impl Iterator<Item = DirRef<'a>> + 'm {
-        // Blocks such as `http` hold thousands of directives and rules ask
-        // each of them for a few names per location: index them by name once.
         let items = &self.block(block).items;
-        let index = self.by_name[block.0 as usize].get_or_init(|| {
-            let mut index: std::collections::HashMap<Box<str>, Vec<u32>> =
-                std::collections::HashMap::new();
-            for (i, item) in items.iter().enumerate() {
-                if let Item::Directive(d) = item {
-                    index.entry(d.name.into()).or_default().push(i as u32);
+        // Blocks such as `http` hold thousands of directives and rules ask
+        // each of them for a few names per location: index them by name
+        // once. A small block (most locations) is cheaper to scan.
+        let (indexed, scanned) = if items.len() <= SCANNED_BLOCK_ITEMS {
+            (&[][..], &items[..])
+        } else {
+            let index = self.by_name[block.0 as usize].get_or_init(|| {
+                let mut index: std::collections::HashMap<Box<str>, Vec<u32>> =
+                    std::collections::HashMap::new();
+                for (i, item) in items.iter().enumerate() {
+                    if let Item::Directive(d) = item {
+                        index.entry(d.name.into()).or_default().push(i as u32);
+                    }
                 }
-            }
-            index
-        });
-        index
-            .get(name)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(move |&i| match items[i as usize] {
-                Item::Directive(d) => Some(d),
-                Item::Block(_) => None,
+                index
+            });
+            (index.get(name).map_or(&[][..], Vec::as_slice), &[][..])
+        };
+        let from_index = indexed.iter().map(move |&i| &items[i as usize]);
+        from_index
+            .chain(scanned)
+            .filter_map(move |item| match item {
+                Item::Directive(d) if d.name == name => Some(*d),
+                _ => None,
             })
     }
 

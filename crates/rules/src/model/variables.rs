@@ -197,21 +197,20 @@ impl Variables {
         for block in model.all_blocks() {
             for d in model.directives(block).chain(model.block(block).header) {
                 let name = model.name(d);
-                let args = model.args(d);
-                if let Some(&(_, index)) = DEFINING.iter().find(|(n, _)| *n == name) {
-                    if let Some(var) = args.get(index).and_then(|a| a.strip_prefix('$')) {
-                        defined.insert(var.to_ascii_lowercase());
-                    }
-                }
+                let file = model.file(d.file);
+                let defining = DEFINING.iter().find(|(n, _)| *n == name).map(|&(_, i)| i);
+                let args = file.args(d.directive);
                 // geo [$address] $variable { ... }
-                if name == "geo" {
-                    if let Some(var) = args.last().and_then(|a| a.strip_prefix('$')) {
-                        defined.insert(var.to_ascii_lowercase());
-                    }
+                let defining = defining.or((name == "geo").then(|| args.len().wrapping_sub(1)));
+                if let Some(var) = defining
+                    .and_then(|i| args.get(i))
+                    .and_then(|w| file.value(w).strip_prefix('$'))
+                {
+                    defined.insert(var.to_ascii_lowercase());
                 }
                 // Named captures of regexes (location, server_name, if,
                 // rewrite, map keys) define variables.
-                for arg in &args {
+                for arg in file.arg_values(d.directive) {
                     for capture in named_captures(arg) {
                         defined.insert(capture.to_ascii_lowercase());
                     }
@@ -228,36 +227,38 @@ impl Variables {
 
     /// Whether `$name` exists: built in, in a built-in family, or defined.
     pub fn is_defined(&self, name: &str) -> bool {
-        let lower = name.to_ascii_lowercase();
-        BUILTINS.contains(&lower.as_str())
-            || PREFIXES
-                .iter()
-                .any(|p| lower.starts_with(p) && lower.len() > p.len())
-            || lower.bytes().all(|b| b.is_ascii_digit())
-            || self.defined.contains(&lower)
+        BUILTINS.iter().any(|b| b.eq_ignore_ascii_case(name))
+            || PREFIXES.iter().any(|p| {
+                name.len() > p.len()
+                    && name.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+            })
+            || name.bytes().all(|b| b.is_ascii_digit())
+            || if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                self.defined.contains(&name.to_ascii_lowercase())
+            } else {
+                self.defined.contains(name)
+            }
     }
 }
 
 /// Names of `(?<name>...)`, `(?P<name>...)` and `(?'name'...)` groups.
-fn named_captures(pattern: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for opener in ["(?<", "(?P<", "(?'"] {
-        let mut rest = pattern;
-        while let Some(i) = rest.find(opener) {
-            let after = &rest[i + opener.len()..];
-            // `(?<=` and `(?<!` are look-behinds, not names.
-            if after.starts_with('=') || after.starts_with('!') {
-                rest = after;
-                continue;
-            }
-            let end = after.find(['>', '\'']).unwrap_or(0);
-            if end > 0 {
-                out.push(&after[..end]);
-            }
-            rest = after;
+fn named_captures(pattern: &str) -> impl Iterator<Item = &str> {
+    let bytes = pattern.as_bytes();
+    (0..bytes.len()).filter_map(move |i| {
+        if bytes[i] != b'(' || bytes.get(i + 1) != Some(&b'?') {
+            return None;
         }
-    }
-    out
+        let opener = match bytes.get(i + 2..i + 4) {
+            Some([b'P', b'<']) => 4,
+            // `(?<=` and `(?<!` are look-behinds, not names.
+            Some([b'<', b'=' | b'!']) => return None,
+            _ if matches!(bytes.get(i + 2), Some(b'<' | b'\'')) => 3,
+            _ => return None,
+        };
+        let after = &pattern[i + opener..];
+        let end = after.find(['>', '\'']).unwrap_or(0);
+        (end > 0).then(|| &after[..end])
+    })
 }
 
 /// The variables referenced in a value: `$name` and `${name}`.
@@ -313,10 +314,12 @@ mod tests {
 
     #[test]
     fn named_captures_are_found() {
-        assert_eq!(
-            named_captures("^/(?<app>[^/]+)/(?P<rest>.*)$"),
-            ["app", "rest"]
-        );
-        assert_eq!(named_captures("(?<=x)(?<!y)"), Vec::<&str>::new());
+        let names = |p| named_captures(p).collect::<Vec<_>>();
+        assert_eq!(names("^/(?<app>[^/]+)/(?P<rest>.*)$"), ["app", "rest"]);
+        assert_eq!(names("(?'q'x)(?<"), ["q"]);
+        assert_eq!(names("(?<=x)(?<!y)(?:z)"), Vec::<&str>::new());
+        // Where a name never closes, the text up to a later `>` is taken,
+        // and the inner group is found too.
+        assert_eq!(names("(?<a(?<b>x)"), ["a(?<b", "b"]);
     }
 }

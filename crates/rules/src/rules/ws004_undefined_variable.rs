@@ -71,7 +71,7 @@ fn template_placeholders(c: &Checker) -> HashSet<String> {
             })
             .chain(header.filter(|h| matches!(model.name(*h), "upstream" | "location")));
         for d in literal_positions {
-            for arg in model.args(d) {
+            for arg in model.file(d.file).arg_values(d.directive) {
                 let mut rest = arg;
                 while let Some(i) = rest.find("${") {
                     let Some(end) = rest[i..].find('}') else {
@@ -106,20 +106,27 @@ fn check(c: &mut Checker) {
                 "set" => model.arg(d, 1).into_iter().collect(),
                 _ => continue,
             };
-            let template = model
-                .file(d.file)
-                .path
-                .to_string_lossy()
-                .contains(".template");
             for value in values {
                 for var in referenced(value) {
-                    let braced = value.contains(&format!("${{{var}}}"));
-                    if braced && (template || placeholders.contains(&var.to_ascii_lowercase())) {
+                    if c.variables.is_defined(var) {
                         continue;
                     }
-                    if !c.variables.is_defined(var) {
-                        found.push((d, var.to_string()));
+                    let braced = value.match_indices("${").any(|(i, _)| {
+                        value[i + 2..]
+                            .strip_prefix(var)
+                            .is_some_and(|r| r.starts_with('}'))
+                    });
+                    let template = || {
+                        model
+                            .file(d.file)
+                            .path
+                            .to_string_lossy()
+                            .contains(".template")
+                    };
+                    if braced && (template() || placeholders.contains(&var.to_ascii_lowercase())) {
+                        continue;
                     }
+                    found.push((d, var.to_string()));
                 }
             }
         }

@@ -33,7 +33,6 @@ fn check(c: &mut Checker) {
         // add_header is an array directive: the innermost level with any.
         let list = model
             .http_levels(loc.block)
-            .into_iter()
             .map(|level| {
                 model
                     .directives_named(level, "add_header")
