@@ -2,17 +2,23 @@
 //! input.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_in(&root(), args, stdin)
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -106,6 +112,303 @@ fn sarif_has_rules_with_help_and_relative_locations() {
             assert!(region[key].as_u64().unwrap() >= 1, "{key}");
         }
         assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+    }
+}
+
+/// The SARIF 2.1.0 JSON schema shipped in `tests/data/` (provenance in
+/// `tests/data/README.md`), compiled with its `format` keywords asserted
+/// (`uri`, `uri-reference`, `date-time`).
+struct SarifSchema {
+    schemas: boon::Schemas,
+    index: boon::SchemaIndex,
+}
+
+impl SarifSchema {
+    fn load() -> Self {
+        let path = root().join("tests/data/sarif-2.1.0-rtm.5.json");
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.enable_format_assertions();
+        let index = compiler
+            .compile(path.to_str().unwrap(), &mut schemas)
+            .unwrap_or_else(|e| panic!("the SARIF schema does not compile: {e:#}"));
+        SarifSchema { schemas, index }
+    }
+
+    /// The validator's messages, one per failed keyword, or `Ok`.
+    fn check(&self, log: &Value) -> Result<(), String> {
+        self.schemas
+            .validate(log, self.index)
+            .map_err(|e| format!("{e}"))
+    }
+
+    /// Validates `--output-format sarif` output; fails with the validator's
+    /// messages. Also checks what errata01 of the schema adds and this
+    /// revision lacks: every region has a `startLine`.
+    fn assert_valid(&self, what: &str, o: &Output) -> Value {
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(1),
+            "{what}: exit {:?}: {}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let log: Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{what}: not JSON ({e})"));
+        if let Err(errors) = self.check(&log) {
+            panic!("{what}: SARIF output rejected by the SARIF 2.1.0 schema:\n{errors}");
+        }
+        for r in results(&log) {
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            assert!(region["startLine"].as_u64().is_some(), "{what}: {r}");
+        }
+        log
+    }
+}
+
+fn results(log: &Value) -> &Vec<Value> {
+    log["runs"][0]["results"].as_array().unwrap()
+}
+
+fn rule_ids(log: &Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = results(log)
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn uris(log: &Value) -> Vec<&str> {
+    let mut uris: Vec<&str> = results(log)
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    uris.sort_unstable();
+    uris.dedup();
+    uris
+}
+
+/// Every kind of input gives SARIF that the official schema accepts: the
+/// rule fixtures (every rule, many results), the seeds, a clean file, the
+/// E-codes (syntax error, missing include, include cycle, unused
+/// suppression), a directory of files whose names need percent-encoding,
+/// absolute paths, standard input and an `nginx -T` dump.
+#[test]
+fn sarif_output_is_valid_against_the_sarif_2_1_0_schema() {
+    let schema = SarifSchema::load();
+    let sarif = ["--output-format", "sarif"];
+
+    let log = schema.assert_valid(
+        "fixtures/rules",
+        &run(&[&sarif[..], &["fixtures/rules"]].concat(), None),
+    );
+    assert!(results(&log).len() >= 90, "{}", results(&log).len());
+    assert_eq!(rule_ids(&log).len(), 17, "{:?}", rule_ids(&log));
+    schema.assert_valid(
+        "fixtures/seeds",
+        &run(&[&sarif[..], &["fixtures/seeds"]].concat(), None),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clean = "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n    server {\n        listen 80;\n        location /ws/ {\n            proxy_pass http://127.0.0.1:8000;\n            proxy_http_version 1.1;\n            proxy_set_header Upgrade $http_upgrade;\n            proxy_set_header Connection $connection_upgrade;\n            proxy_set_header Host $host;\n            proxy_read_timeout 1h;\n            proxy_send_timeout 1h;\n        }\n    }\n}\n";
+    std::fs::create_dir(d.join("clean")).unwrap();
+    std::fs::write(d.join("clean/nginx.conf"), clean).unwrap();
+    let o = run_in(d, &[&sarif[..], &["clean/nginx.conf"]].concat(), None);
+    let log = schema.assert_valid("a clean file", &o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(results(&log).is_empty());
+    assert!(log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    std::fs::create_dir(d.join("errors")).unwrap();
+    std::fs::write(
+        d.join("errors/broken.conf"),
+        "server {\n    location /ws/ {\n        proxy_pass http://127.0.0.1:8000;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("errors/nginx.conf"),
+        "events {}\nhttp {\n    include missing/*.conf;\n    include missing.conf;\n    include loop.inc;\n    # nginx-wslint: ignore=WS006 nothing to ignore here\n    server_tokens off;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("errors/loop.inc"), "include loop.inc;\n").unwrap();
+    let log = schema.assert_valid(
+        "E-codes",
+        &run_in(d, &[&sarif[..], &["errors"]].concat(), None),
+    );
+    for code in ["E001", "E002", "E003", "E004"] {
+        assert!(
+            rule_ids(&log).contains(&code),
+            "{code}: {:?}",
+            rule_ids(&log)
+        );
+    }
+
+    // A multi-file directory whose names need percent-encoding in a URI.
+    let site = "server {\n    listen 80;\n    location /ws/ {\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n";
+    for name in [
+        "tree/nginx.conf",
+        "tree/conf.d/chat.conf",
+        "tree/conf.d/my site.conf",
+        "tree/conf.d/100%.conf",
+        "tree/conf.d/caf\u{e9}.conf",
+        "tree/sites-enabled/a:b#c?d",
+    ] {
+        let path = d.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = if name.ends_with("nginx.conf") {
+            "events {}\nhttp {\n    include conf.d/*.conf;\n    include sites-enabled/*;\n}\n"
+        } else {
+            site
+        };
+        std::fs::write(path, text).unwrap();
+    }
+    let log = schema.assert_valid(
+        "a directory, relative",
+        &run_in(d, &[&sarif[..], &["tree"]].concat(), None),
+    );
+    assert_eq!(
+        uris(&log),
+        [
+            "tree/conf.d/100%25.conf",
+            "tree/conf.d/caf%C3%A9.conf",
+            "tree/conf.d/chat.conf",
+            "tree/conf.d/my%20site.conf",
+            "tree/sites-enabled/a%3Ab%23c%3Fd",
+        ]
+    );
+    let inside = run_in(&d.join("tree"), &[&sarif[..], &["."]].concat(), None);
+    let log = schema.assert_valid("a directory, as .", &inside);
+    assert!(
+        uris(&log)
+            .iter()
+            .all(|u| u.starts_with("conf.d/") || u.starts_with("sites-enabled/")),
+        "{:?}",
+        uris(&log)
+    );
+    // Absolute paths outside the current directory are file: URIs.
+    let absolute = d.join("tree").display().to_string();
+    let log = schema.assert_valid(
+        "a directory, absolute",
+        &run(&[&sarif[..], &[absolute.as_str()]].concat(), None),
+    );
+    let file_uri = |p: &Path| format!("file://{}", p.display());
+    assert!(
+        uris(&log).contains(&file_uri(&d.join("tree/conf.d/chat.conf")).as_str()),
+        "{:?}",
+        uris(&log)
+    );
+
+    let o = run_in(d, &[&sarif[..], &["-"]].concat(), Some(site.as_bytes()));
+    let log = schema.assert_valid("stdin", &o);
+    assert!(!results(&log).is_empty());
+    let o = run_in(
+        d,
+        &[
+            &sarif[..],
+            &["--stdin-filename", "conf.d/my site.conf", "-"],
+        ]
+        .concat(),
+        Some(site.as_bytes()),
+    );
+    let log = schema.assert_valid("stdin with --stdin-filename", &o);
+    assert_eq!(uris(&log), ["conf.d/my%20site.conf"]);
+    let dump = format!("# configuration file /etc/nginx/nginx.conf:\nevents {{}}\nhttp {{\n    include /etc/nginx/conf.d/*.conf;\n}}\n\n# configuration file /etc/nginx/conf.d/chat.conf:\n{site}");
+    let o = run_in(d, &[&sarif[..], &["-"]].concat(), Some(dump.as_bytes()));
+    let log = schema.assert_valid("an nginx -T dump", &o);
+    assert_eq!(uris(&log), ["file:///etc/nginx/conf.d/chat.conf"]);
+}
+
+/// The validation can fail: broken variants of a valid log are rejected,
+/// each with the validator naming the offending place.
+#[test]
+fn the_sarif_schema_rejects_invalid_logs() {
+    let schema = SarifSchema::load();
+    let o = run(&["--output-format", "sarif", "fixtures/rules"], None);
+    let valid = schema.assert_valid("fixtures/rules", &o);
+    let result = "/runs/0/results/0";
+    let region = "/runs/0/results/0/locations/0/physicalLocation/region";
+    let uri = "/runs/0/results/0/locations/0/physicalLocation/artifactLocation/uri";
+    type Mutation = fn(&mut Value);
+    let cases: [(&str, Mutation, String); 8] = [
+        (
+            "wrong version",
+            |v| v["version"] = "2.0.0".into(),
+            "/version".into(),
+        ),
+        (
+            "startLine 0",
+            |v| {
+                v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+                    ["startLine"] = 0.into()
+            },
+            format!("{region}/startLine"),
+        ),
+        (
+            "endColumn 0",
+            |v| {
+                v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+                    ["endColumn"] = 0.into()
+            },
+            format!("{region}/endColumn"),
+        ),
+        (
+            "no message",
+            |v| {
+                v["runs"][0]["results"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("message");
+            },
+            format!("'{result}': missing properties 'message'"),
+        ),
+        (
+            "unknown level",
+            |v| v["runs"][0]["results"][0]["level"] = "warn".into(),
+            format!("{result}/level"),
+        ),
+        (
+            "a space in a URI",
+            |v| {
+                v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+                    ["uri"] = "conf.d/my site.conf".into()
+            },
+            uri.into(),
+        ),
+        (
+            "a property SARIF does not have",
+            |v| v["runs"][0]["results"][0]["severity"] = "error".into(),
+            format!("'{result}': additionalProperties 'severity' not allowed"),
+        ),
+        (
+            "a rule without id",
+            |v| {
+                v["runs"][0]["tool"]["driver"]["rules"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("id");
+            },
+            "/runs/0/tool/driver/rules/0".into(),
+        ),
+    ];
+    for (what, mutate, expected) in cases {
+        let mut log = valid.clone();
+        mutate(&mut log);
+        let Err(errors) = schema.check(&log) else {
+            panic!("{what}: the schema accepted an invalid log");
+        };
+        assert!(
+            errors.contains(&expected),
+            "{what}: expected {expected} in:\n{errors}"
+        );
     }
 }
 

@@ -1,7 +1,8 @@
 //! `sarif`: SARIF 2.1.0 for GitHub code scanning: one run, the rules that
 //! fired (with their documentation as help), results with repository-
-//! relative URIs and regions (1-based lines, columns in Unicode code
-//! points).
+//! relative, percent-encoded URIs and regions (1-based lines, columns in
+//! Unicode code points). Valid against the SARIF 2.1.0 JSON schema
+//! (`tests/integrations.rs`, schema in `tests/data/`).
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -21,8 +22,13 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// A path relative to the current directory, with `/` separators.
-pub fn relative_uri(path: &str) -> String {
+/// The URI of a file (SARIF `artifactLocation.uri`, an RFC 3986 URI
+/// reference): a path under the current directory as a relative reference
+/// with `/` separators, any other absolute path as a `file:` URI; bytes
+/// outside the unreserved and sub-delimiter characters (a space, `%`, `#`,
+/// `?`, non-ASCII) percent-encoded, and `:` too in a relative reference,
+/// where it would read as a scheme.
+pub fn artifact_uri(path: &str) -> String {
     let p = Path::new(path);
     let relative = match std::env::current_dir() {
         Ok(cwd) if p.is_absolute() => p
@@ -32,7 +38,30 @@ pub fn relative_uri(path: &str) -> String {
         _ => p.to_path_buf(),
     };
     let text = relative.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if relative.is_absolute() {
+        let slash = if text.starts_with('/') { "" } else { "/" };
+        format!("file://{slash}{}", percent_encode(text, ":"))
+    } else {
+        percent_encode(text, "")
+    }
+}
+
+/// `text` with every byte percent-encoded except the unreserved characters,
+/// the sub-delimiters, `@`, `/` and the bytes in `keep`.
+fn percent_encode(text: &str, keep: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric()
+            || b"-._~!$&'()*+,;=@/".contains(&b)
+            || keep.as_bytes().contains(&b)
+        {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 pub fn print(
@@ -71,7 +100,7 @@ pub fn print(
                 "message": {"text": d.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": relative_uri(&display_path(config, d))},
+                        "artifactLocation": {"uri": artifact_uri(&display_path(config, d))},
                         "region": {
                             "startLine": d.start.line,
                             "startColumn": d.start.column,
