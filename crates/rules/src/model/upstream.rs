@@ -2,20 +2,23 @@
 //! resolved only when nginx starts (`ngx_http_proxy_pass`,
 //! `ngx_parse_url`; reference §5).
 
+use std::borrow::Cow;
+
 use crate::model::variables::referenced;
 use crate::model::{BlockId, Model};
 
-/// A parsed `proxy_pass` (or other `*_pass`) URL.
+/// A parsed `proxy_pass` (or other `*_pass`) URL, borrowing from the
+/// value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PassUrl {
+pub struct PassUrl<'v> {
     /// Lower-cased scheme (`http`, `https`, `ws`, ...); empty when none.
-    pub scheme: String,
+    pub scheme: Cow<'v, str>,
     /// The host as written (may hold variables); the socket path for
     /// `unix:`.
-    pub host: String,
-    pub port: Option<String>,
+    pub host: &'v str,
+    pub port: Option<&'v str>,
     /// The URI part, from its leading `/` (`None` when absent).
-    pub uri: Option<String>,
+    pub uri: Option<&'v str>,
     pub unix: bool,
     /// Whether the whole value uses variables (nginx then evaluates it per
     /// request).
@@ -25,20 +28,23 @@ pub struct PassUrl {
 /// Splits a pass URL: `scheme://host[:port][/uri]`, `scheme://unix:/path[:/uri]`,
 /// `scheme://[v6]:port/uri`, or a bare `host:port` (fastcgi, uwsgi, grpc
 /// without scheme).
-pub fn parse_pass_url(value: &str) -> PassUrl {
+pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
     let has_variables = !referenced(value).is_empty();
     let (scheme, rest) = match value.find("://") {
-        Some(i) => (value[..i].to_ascii_lowercase(), &value[i + 3..]),
-        None => (String::new(), value),
+        Some(i) if value[..i].bytes().any(|b| b.is_ascii_uppercase()) => {
+            (Cow::Owned(value[..i].to_ascii_lowercase()), &value[i + 3..])
+        }
+        Some(i) => (Cow::Borrowed(&value[..i]), &value[i + 3..]),
+        None => (Cow::Borrowed(""), value),
     };
     if let Some(path) = rest.strip_prefix("unix:") {
         let (socket, uri) = match path.find(":/") {
-            Some(i) => (&path[..i], Some(path[i + 1..].to_string())),
+            Some(i) => (&path[..i], Some(&path[i + 1..])),
             None => (path, None),
         };
         return PassUrl {
             scheme,
-            host: socket.to_string(),
+            host: socket,
             port: None,
             uri,
             unix: true,
@@ -46,23 +52,18 @@ pub fn parse_pass_url(value: &str) -> PassUrl {
         };
     }
     let (authority, uri) = match rest.find('/') {
-        Some(i) => (&rest[..i], Some(rest[i..].to_string())),
+        Some(i) => (&rest[..i], Some(&rest[i..])),
         None => (rest, None),
     };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        match v6.split_once(']') {
-            Some((h, after)) => (
-                format!("[{h}]"),
-                after.strip_prefix(':').map(str::to_string),
-            ),
-            None => (authority.to_string(), None),
+    let (host, port) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(end) => (&authority[..=end], authority[end + 1..].strip_prefix(':')),
+            None => (authority, None),
         }
     } else {
         match authority.rsplit_once(':') {
-            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-                (h.to_string(), Some(p.to_string()))
-            }
-            _ => (authority.to_string(), None),
+            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+            _ => (authority, None),
         }
     };
     PassUrl {
@@ -105,7 +106,7 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
     if url.has_variables || url.host.is_empty() {
         return HostKind::Variable;
     }
-    let host = url.host.as_str();
+    let host = url.host;
     if is_placeholder(url) {
         return HostKind::Placeholder;
     }
@@ -125,7 +126,7 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
 /// Whether a pass URL is a template placeholder rather than an address:
 /// template markers in the authority, or a port that is not a number.
 fn is_placeholder(url: &PassUrl) -> bool {
-    let host = url.host.as_str();
+    let host = url.host;
     host.contains(['%', '<', '>', '{', '}']) || (!host.starts_with('[') && host.contains(':'))
 }
 
@@ -186,34 +187,23 @@ mod tests {
     fn splits_pass_urls() {
         let u = parse_pass_url("http://app:3000/api/");
         assert_eq!(
-            (
-                u.scheme.as_str(),
-                u.host.as_str(),
-                u.port.as_deref(),
-                u.uri.as_deref()
-            ),
+            (&*u.scheme, u.host, u.port, u.uri),
             ("http", "app", Some("3000"), Some("/api/"))
         );
         let u = parse_pass_url("http://backend");
-        assert_eq!((u.host.as_str(), u.port, u.uri), ("backend", None, None));
+        assert_eq!((u.host, u.port, u.uri), ("backend", None, None));
         let u = parse_pass_url("http://[::1]:8080");
-        assert_eq!(
-            (u.host.as_str(), u.port.as_deref()),
-            ("[::1]", Some("8080"))
-        );
+        assert_eq!((u.host, u.port), ("[::1]", Some("8080")));
         let u = parse_pass_url("http://unix:/run/app.sock:/ws/");
         assert!(u.unix);
-        assert_eq!(
-            (u.host.as_str(), u.uri.as_deref()),
-            ("/run/app.sock", Some("/ws/"))
-        );
+        assert_eq!((u.host, u.uri), ("/run/app.sock", Some("/ws/")));
         let u = parse_pass_url("$upstream_url");
         assert!(u.has_variables);
         let u = parse_pass_url("WS://chat:80");
         assert_eq!(u.scheme, "ws");
         let u = parse_pass_url("127.0.0.1:9000");
         assert_eq!(
-            (u.scheme.as_str(), u.host.as_str(), u.port.as_deref()),
+            (&*u.scheme, u.host, u.port),
             ("", "127.0.0.1", Some("9000"))
         );
     }
@@ -223,7 +213,7 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct UpstreamServer<'a> {
     pub directive: crate::model::DirRef<'a>,
-    pub url: PassUrl,
+    pub url: PassUrl<'a>,
     /// Has the `resolve` parameter (re-resolved at run time, 1.27.3+ in
     /// open source; needs a `zone` and a resolver).
     pub resolve: bool,
@@ -235,11 +225,11 @@ pub fn upstream_servers<'a>(model: &Model<'a>, upstream: BlockId) -> Vec<Upstrea
     model
         .directives_named(upstream, "server")
         .map(|d| {
-            let args = model.args(d);
+            let mut args = model.file(d.file).arg_values(d.directive);
             UpstreamServer {
                 directive: d,
-                url: parse_pass_url(args.first().copied().unwrap_or("")),
-                resolve: args.iter().skip(1).any(|a| *a == "resolve"),
+                url: parse_pass_url(args.next().unwrap_or("")),
+                resolve: args.any(|a| a == "resolve"),
             }
         })
         .collect()

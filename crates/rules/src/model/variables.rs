@@ -244,8 +244,8 @@ impl Variables {
 /// Names of `(?<name>...)`, `(?P<name>...)` and `(?'name'...)` groups.
 fn named_captures(pattern: &str) -> impl Iterator<Item = &str> {
     let bytes = pattern.as_bytes();
-    (0..bytes.len()).filter_map(move |i| {
-        if bytes[i] != b'(' || bytes.get(i + 1) != Some(&b'?') {
+    memchr::memchr_iter(b'(', bytes).filter_map(move |i| {
+        if bytes.get(i + 1) != Some(&b'?') {
             return None;
         }
         let opener = match bytes.get(i + 2..i + 4) {

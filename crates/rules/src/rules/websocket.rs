@@ -154,9 +154,10 @@ pub fn path_looks_websocket(path: &str) -> bool {
 
 /// Whether the upgrade variables or headers appear in a value.
 fn mentions_upgrade_variable(value: &str) -> bool {
-    referenced(value).iter().any(|v| {
-        v.eq_ignore_ascii_case("http_upgrade") || v.eq_ignore_ascii_case("connection_upgrade")
-    })
+    value.contains('$')
+        && referenced(value).iter().any(|v| {
+            v.eq_ignore_ascii_case("http_upgrade") || v.eq_ignore_ascii_case("connection_upgrade")
+        })
 }
 
 fn headers_declare_upgrade(proxy: &ProxySettings) -> bool {
@@ -228,20 +229,20 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
         let proxy = model.proxy_settings(block, settings.target);
         let Some(pass) = proxy.pass else { continue };
         let pass_name = model.name(pass);
-        let own_upgrade =
+        let mentions_upgrade = |d: DirRef| {
             model
-                .directives(block)
-                .any(|d| model.args(d).iter().any(|a| mentions_upgrade_variable(a)))
-                || model
-                    .children(block)
-                    .filter(|&c| model.block(c).context == Context::If)
-                    .any(|c| {
-                        model.block(c).header.is_some_and(|h| {
-                            model.args(h).iter().any(|a| mentions_upgrade_variable(a))
-                        }) || model
-                            .directives(c)
-                            .any(|d| model.args(d).iter().any(|a| mentions_upgrade_variable(a)))
-                    });
+                .file(d.file)
+                .arg_values(d.directive)
+                .any(mentions_upgrade_variable)
+        };
+        let own_upgrade = model.directives(block).any(mentions_upgrade)
+            || model
+                .children(block)
+                .filter(|&c| model.block(c).context == Context::If)
+                .any(|c| {
+                    model.block(c).header.is_some_and(mentions_upgrade)
+                        || model.directives(c).any(mentions_upgrade)
+                });
         let own_headers = proxy.headers_level == Some(block) && headers_declare_upgrade(&proxy);
         let intent = if markers.marked(model, header) {
             Some(Intent::Comment)

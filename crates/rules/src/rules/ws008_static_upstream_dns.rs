@@ -173,7 +173,7 @@ fn check(c: &mut Checker) {
             if host_kind(model, &url) == HostKind::StaticName
                 && !maybe_external_upstream(model, &url)
             {
-                found.push((d, url.host.clone(), Some(block)));
+                found.push((d, url.host, Some(block)));
             }
         }
         if model.block_name(block) == "upstream" {
@@ -185,7 +185,7 @@ fn check(c: &mut Checker) {
                     continue;
                 }
                 if server_host_kind(model, &server.url) == HostKind::StaticName {
-                    found.push((server.directive, server.url.host.clone(), None));
+                    found.push((server.directive, server.url.host, None));
                 }
             }
         }

@@ -60,17 +60,16 @@ fn check(c: &mut Checker) {
         }
     }
     let needs_dns = |value: &str| -> bool {
-        let value_url = parse_pass_url(
-            if value.contains("://") {
-                value.to_string()
-            } else {
-                format!("http://{value}")
-            }
-            .as_str(),
-        );
+        let with_scheme;
+        let value_url = parse_pass_url(if value.contains("://") {
+            value
+        } else {
+            with_scheme = format!("http://{value}");
+            &with_scheme
+        });
         !value_url.has_variables
             && host_kind(model, &value_url) == HostKind::StaticName
-            && upstream_named(model, &value_url.host).is_none()
+            && upstream_named(model, value_url.host).is_none()
     };
     let mut found = Vec::new();
     for loc in c.locations.iter().filter(|l| l.proxies()) {
