@@ -67,13 +67,9 @@ fn fix_proxy_pass(
     let model = c.model;
     let value = model.arg(d, 0)?;
     let url = parse_pass_url(value);
-    let port = url.port.clone().unwrap_or_else(|| {
-        if url.scheme == "https" {
-            "443".into()
-        } else {
-            "80".into()
-        }
-    });
+    let port = url
+        .port
+        .unwrap_or(if url.scheme == "https" { "443" } else { "80" });
     let name: String = format!("{}_{port}", url.host)
         .chars()
         .map(|ch| {
@@ -95,11 +91,7 @@ fn fix_proxy_pass(
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let upstream = insert_in_http(model, &refs)?;
-        let new_url = format!(
-            "{}://{name}{}",
-            url.scheme,
-            url.uri.as_deref().unwrap_or("")
-        );
+        let new_url = format!("{}://{name}{}", url.scheme, url.uri.unwrap_or(""));
         let title = format!(
             "Proxy to a re-resolving `upstream {name}` (zone, resolver {resolver}, `resolve`)"
         );

@@ -85,7 +85,7 @@ fn check(c: &mut Checker) {
         // The variables that make up the host part: of the host for a URL
         // with `://`, the whole value for a bare `$url`.
         let host_vars: Vec<String> = if value.contains("://") {
-            referenced(&url.host)
+            referenced(url.host)
                 .iter()
                 .map(|v| v.to_ascii_lowercase())
                 .collect()
