@@ -1,9 +1,10 @@
-//! The pre-commit hook (`.pre-commit-hooks.yaml`), run by real pre-commit
-//! with `pre-commit try-repo` in a temporary git repository: it fails on a
-//! broken configuration with our diagnostics, and with `--fix` it fixes the
-//! file. Uses the `nginx-wslint-system` hook with the binary under test on
-//! PATH (the `language: rust` hook runs the same command after `cargo
-//! install --path .`).
+//! The pre-commit hooks (`.pre-commit-hooks.yaml`), run by real pre-commit
+//! with `pre-commit try-repo` in a temporary git repository: they fail on a
+//! broken configuration with our diagnostics, and with `--fix` they fix the
+//! file. `the_hook_reports_and_fixes` uses the `nginx-wslint-system` hook
+//! with the binary under test on PATH; `the_rust_hook_builds_reports_and_fixes`
+//! uses the `language: rust` hook, which pre-commit builds with `cargo
+//! install --path .` from a git repository holding this checkout's sources.
 
 mod support;
 
@@ -68,23 +69,29 @@ fn try_repo(repo: &Path, hooks: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-#[test]
-fn the_hook_reports_and_fixes() {
-    if !have("pre-commit") || !have("git") {
-        assert!(
-            std::env::var("NGINX_WSLINT_REQUIRE_PRECOMMIT").as_deref() != Ok("1"),
-            "pre-commit is required (NGINX_WSLINT_REQUIRE_PRECOMMIT=1): pip install pre-commit"
-        );
-        eprintln!("notice: pre-commit or git not installed; hook test skipped");
-        return;
+/// Whether pre-commit and git are installed; otherwise a notice (or, with
+/// NGINX_WSLINT_REQUIRE_PRECOMMIT=1, a failure).
+fn precommit_or_skip(what: &str) -> bool {
+    if have("pre-commit") && have("git") {
+        return true;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let hooks = hook_repo(dir.path());
-    let repo = &dir.path().join("project");
-    std::fs::create_dir(repo).unwrap();
-    git(repo, &["init", "-q"]);
-    git(repo, &["config", "user.email", "test@example.invalid"]);
-    git(repo, &["config", "user.name", "test"]);
+    assert!(
+        std::env::var("NGINX_WSLINT_REQUIRE_PRECOMMIT").as_deref() != Ok("1"),
+        "pre-commit is required (NGINX_WSLINT_REQUIRE_PRECOMMIT=1): pip install pre-commit"
+    );
+    eprintln!("notice: pre-commit or git not installed; {what} skipped");
+    false
+}
+
+/// `DIR/project`: a git repository with a broken configuration
+/// `conf.d/chat.conf` (WS016: `proxy_pass ws://`) and a README the hooks
+/// must not select, both staged.
+fn broken_project(dir: &Path) -> PathBuf {
+    let repo = dir.join("project");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["config", "user.email", "test@example.invalid"]);
+    git(&repo, &["config", "user.name", "test"]);
     std::fs::create_dir(repo.join("conf.d")).unwrap();
     std::fs::write(
         repo.join("conf.d/chat.conf"),
@@ -92,7 +99,18 @@ fn the_hook_reports_and_fixes() {
     )
     .unwrap();
     std::fs::write(repo.join("README.md"), "not a config\n").unwrap();
-    git(repo, &["add", "."]);
+    git(&repo, &["add", "."]);
+    repo
+}
+
+#[test]
+fn the_hook_reports_and_fixes() {
+    if !precommit_or_skip("hook test") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = hook_repo(dir.path());
+    let repo = &broken_project(dir.path());
 
     let o = try_repo(repo, &hooks, &[]);
     let out = String::from_utf8_lossy(&o.stdout);
@@ -127,4 +145,195 @@ fn the_hook_reports_and_fixes() {
         !o.status.success(),
         "pre-commit fails when a hook modifies files"
     );
+}
+
+/// What the `language: rust` hook test keeps between runs, under cargo's
+/// target directory: `target/` for `cargo install` (compiled dependencies
+/// are reused), `home/` for pre-commit's store (the `--fix` run's clone and
+/// installed hook), `hooks/` for the hooks repository.
+fn rust_hook_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("precommit-rust")
+}
+
+/// Copies `from` to `to`, leaving out `target` directories and dot files.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let name = entry.unwrap().file_name();
+            if name != "target" && !name.to_string_lossy().starts_with('.') {
+                copy_tree(&from.join(&name), &to.join(&name));
+            }
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// A git repository at `dir` with this checkout's sources as they are on
+/// disk (what `cargo install --path .` builds, and the hooks manifest) in
+/// one commit with a fixed author, date and no parent: the same sources
+/// give the same revision, which pre-commit's store then finds again.
+/// Returns the revision.
+fn source_repo(dir: &Path) -> String {
+    let root = support::root();
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    for path in [
+        ".pre-commit-hooks.yaml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "src",
+        "crates",
+    ] {
+        copy_tree(&root.join(path), &dir.join(path));
+    }
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    let commit = Command::new("git")
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            "sources",
+        ])
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(
+        commit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    let rev = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8(rev.stdout).unwrap().trim().to_string()
+}
+
+/// pre-commit in `repo` with what makes the hook's `cargo install` cheap:
+/// a target directory kept between runs and a release profile without
+/// optimisation, LTO or debug information (the binary built only has to
+/// lint one file). `try-repo` installs in a temporary store of its own
+/// whatever PRE_COMMIT_HOME says; `run` uses PRE_COMMIT_HOME.
+/// PATH is left as it is: the hook finds the binary pre-commit installed,
+/// not the one under test.
+fn precommit_rust(repo: &Path, args: &[&str]) -> Output {
+    let cache = rust_hook_cache();
+    Command::new("pre-commit")
+        .args(args)
+        .current_dir(repo)
+        .env("PRE_COMMIT_HOME", cache.join("home"))
+        .env("CARGO_TARGET_DIR", cache.join("target"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_TERM_COLOR", "never")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// The `language: rust` hook as users get it: pre-commit clones the hooks
+/// repository and runs `cargo install --path .` in it. `pre-commit
+/// try-repo` (which always installs afresh in a temporary store) reports
+/// the broken file with our diagnostics; a `.pre-commit-config.yaml` with
+/// `args: [--fix]`, as in the README, fixes it.
+#[test]
+fn the_rust_hook_builds_reports_and_fixes() {
+    if !precommit_or_skip("language: rust hook test") {
+        return;
+    }
+    let cache = rust_hook_cache();
+    let hooks = cache.join("hooks");
+    let rev = source_repo(&hooks);
+    // The store keeps one revision: older clones and installs go.
+    let stored = cache.join("home.rev");
+    if std::fs::read_to_string(&stored).ok().as_deref() != Some(rev.as_str()) {
+        let _ = std::fs::remove_dir_all(cache.join("home"));
+        std::fs::write(&stored, &rev).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = &broken_project(dir.path());
+    let broken = std::fs::read_to_string(repo.join("conf.d/chat.conf")).unwrap();
+    let hooks = hooks.display().to_string();
+
+    let start = std::time::Instant::now();
+    let o = precommit_rust(
+        repo,
+        &[
+            "try-repo",
+            &hooks,
+            "nginx-wslint",
+            "--ref",
+            &rev,
+            "--all-files",
+            "--verbose",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !o.status.success(),
+        "the hook must fail:\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("conf.d/chat.conf") && out.contains("WS016"),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.contains("README.md"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("conf.d/chat.conf")).unwrap(),
+        broken,
+        "without --fix the file is left alone"
+    );
+
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: nginx-wslint\n        args: [--fix]\n"
+        ),
+    )
+    .unwrap();
+    git(repo, &["add", "."]);
+    let try_repo_took = start.elapsed();
+    let start = std::time::Instant::now();
+    let o = precommit_rust(repo, &["run", "--all-files"]);
+    eprintln!(
+        "notice: language: rust hook: try-repo {:.0?}, run with --fix {:.0?} (each includes pre-commit's cargo install)",
+        try_repo_took,
+        start.elapsed()
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    let fixed = std::fs::read_to_string(repo.join("conf.d/chat.conf")).unwrap();
+    assert!(
+        fixed.contains("proxy_pass http://127.0.0.1:8000;"),
+        "{fixed}\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        !o.status.success(),
+        "pre-commit fails when a hook modifies files:\n{out}"
+    );
+    // pre-commit built the hook with cargo into its store.
+    let installed = std::fs::read_dir(cache.join("home"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.path().join("rustenv-system/bin/nginx-wslint").is_file());
+    assert!(installed, "no cargo-installed hook in pre-commit's store");
 }
