@@ -9,9 +9,10 @@
 #
 # Environment: SIZES (1,10,100), RUNS (unset: 5 below 100 MB, 3 from 100 MB),
 # CPU (1, or none), INCLUDES_PER_MB (10), MANY_FILES (64; 0 skips),
-# MANY_MB (10), SEED (1), OUT (target/bench-compare.md), KEEP=1 keeps the
-# generated files. Further arguments go to the `compare` binary (see
-# `--help`), e.g. `crates/bench/compare.sh --tools check,nginx`.
+# MANY_MB (10), BUDGET (600: a tool is not run again at a size once its runs
+# there took that many seconds), SEED (1), OUT (target/bench-compare.md),
+# KEEP=1 keeps the generated files. Further arguments go to the `compare`
+# binary (see `--help`), e.g. `crates/bench/compare.sh --tools check,nginx`.
 #
 # Needs: cargo; taskset (util-linux) for pinning; nginx and crossplane are
 # measured when installed (scripts/install-test-deps installs both) and
@@ -29,6 +30,7 @@ args=(
     --includes-per-mb "${INCLUDES_PER_MB:-10}"
     --many-files "${MANY_FILES:-64}"
     --many-mb "${MANY_MB:-10}"
+    --budget "${BUDGET:-600}"
     --seed "${SEED:-1}"
     --bin "$target/release/nginx-wslint"
     --out "${OUT:-$target/bench-compare.md}"

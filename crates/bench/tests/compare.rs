@@ -64,6 +64,8 @@ fn report_has_a_row_per_tool() {
     if let Some(bin) = &bin {
         args.extend(["--bin".to_string(), bin.display().to_string()]);
     }
+    // Two runs planned, but a budget that the first run spends.
+    args.extend(["--runs", "2", "--budget", "1e-9"].map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = report(dir.path(), &args);
 
@@ -86,6 +88,7 @@ fn report_has_a_row_per_tool() {
         let measured = row.contains(" MB |") && row.contains('x');
         let missing = row.contains("not installed") || row.contains("not built");
         assert!(measured || missing, "{row}");
+        assert_eq!(measured, row.contains("1 run (budget)"), "{row}");
         if tool.contains("nginx-wslint") {
             assert_eq!(bin.is_some(), measured, "{row}");
         }

@@ -46,6 +46,8 @@ usage: compare [OPTIONS]
   --many-files N         also time `check DIR` on N generated files, on one core and on
                          all (default 64; 0 = skip; skipped with one CPU)
   --many-mb X            total size of those files in MB (default 10)
+  --budget SECS          a tool is not run again at a size once its runs there took
+                         SECS in all (default 600: nginx -t at 100 MB takes minutes)
   --dir DIR              where to generate (default: a new temporary directory, removed
                          at the end unless --keep)
   --keep                 keep the generated files
@@ -97,6 +99,7 @@ struct Args {
     crossplane: String,
     many_files: usize,
     many_mb: f64,
+    budget: f64,
     dir: Option<PathBuf>,
     keep: bool,
     out: Option<PathBuf>,
@@ -126,6 +129,7 @@ fn parse_args() -> Result<Args, String> {
         crossplane: "crossplane".into(),
         many_files: 64,
         many_mb: 10.0,
+        budget: 600.0,
         dir: None,
         keep: false,
         out: None,
@@ -200,6 +204,14 @@ fn parse_args() -> Result<Args, String> {
             "--crossplane" => a.crossplane = value()?,
             "--many-files" => a.many_files = unsigned(value()?)? as usize,
             "--many-mb" => a.many_mb = parse_mb("--many-mb", &value()?)?,
+            "--budget" => {
+                let v = value()?;
+                a.budget = v
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| *x > 0.0)
+                    .ok_or_else(|| format!("--budget: not a number of seconds > 0: {v}"))?;
+            }
             "--dir" => a.dir = Some(PathBuf::from(value()?)),
             "--keep" => a.keep = true,
             "--out" | "-o" => a.out = Some(PathBuf::from(value()?)),
@@ -553,6 +565,7 @@ fn measure(
     pin: &Pin,
     input: &Input,
     runs: usize,
+    budget: f64,
 ) -> Vec<(Tool, Outcome)> {
     let work = input.dir.join(".compare");
     let _ = std::fs::create_dir_all(&work);
@@ -569,26 +582,31 @@ fn measure(
         })
         .collect();
     for run in 1..=runs {
-        let mut progress = format!("[{label}] run {run}/{runs}:");
+        eprint!("[{label}] run {run}/{runs}:");
         for ((tool, setup), (_, outcome)) in tools.iter().zip(results.iter_mut()) {
             let (Setup::Ready { program, .. }, Outcome::Measured { samples }) = (setup, &*outcome)
             else {
                 continue;
             };
+            // A tool whose runs took the whole budget is not run again.
+            if samples.iter().map(|s| s.secs).sum::<f64>() >= budget {
+                eprint!(" {} (budget spent)", tool.key());
+                continue;
+            }
             let mut samples = samples.clone();
             match run_once(*tool, program, pin, input, &work) {
                 Ok(sample) => {
-                    let _ = write!(progress, " {} {:.3} s", tool.key(), sample.secs);
+                    eprint!(" {} {:.3} s", tool.key(), sample.secs);
                     samples.push(sample);
                     *outcome = Outcome::Measured { samples };
                 }
                 Err(why) => {
-                    let _ = write!(progress, " {} FAILED", tool.key());
+                    eprint!(" {} FAILED", tool.key());
                     *outcome = Outcome::Failed(why);
                 }
             }
         }
-        eprintln!("{progress}");
+        eprintln!();
     }
     results
 }
@@ -812,7 +830,7 @@ struct Report<'a> {
     many: Option<Many>,
 }
 
-fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>) -> String {
+fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>, planned: usize) -> String {
     match outcome {
         Outcome::Unavailable(why) | Outcome::Failed(why) => {
             format!("{why} | | | | | |")
@@ -820,6 +838,14 @@ fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>) -> String {
         Outcome::Measured { .. } => {
             let med = outcome.median_secs().unwrap_or(f64::NAN);
             let (min, max) = outcome.min_max_secs().unwrap_or((med, med));
+            let n = outcome.samples().map_or(0, |s| s.len());
+            let spread = match n {
+                1 if planned > 1 => "1 run (budget)".to_string(),
+                _ if n < planned => {
+                    format!("{}–{} ({n} runs, budget)", fmt_secs(min), fmt_secs(max))
+                }
+                _ => format!("{}–{}", fmt_secs(min), fmt_secs(max)),
+            };
             let rate = bytes as f64 / 1e6 / med;
             let vs = match check {
                 Some(c) if c > 0.0 => fmt_ratio(med / c),
@@ -830,10 +856,8 @@ fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>) -> String {
                 None => ("–".into(), "–".into()),
             };
             format!(
-                "{} | {}–{} | {} | {} | {} | {} |",
+                "{} | {spread} | {} | {} | {} | {} |",
                 fmt_secs(med),
-                fmt_secs(min),
-                fmt_secs(max),
                 fmt_rate(rate),
                 vs,
                 rss,
@@ -955,13 +979,14 @@ impl Report<'_> {
                     m,
                     "| {label} | {} | {}",
                     tool.label(),
-                    row_cells(outcome, s.input.bytes, check)
+                    row_cells(outcome, s.input.bytes, check, s.runs)
                 );
             }
         }
         let _ = writeln!(
             m,
-            "\nTime vs `check`: the tool's median time ÷ `check`'s (how many times longer it takes than `check`).\n"
+            "\nTime vs `check`: the tool's median time ÷ `check`'s (how many times longer it takes than `check`). \"budget\": a tool is not run again at a size once its runs there took {} s in all (`--budget`).\n",
+            self.args.budget
         );
     }
 
@@ -1268,7 +1293,7 @@ fn run(args: &Args) -> Result<String, String> {
     let result = (|| {
         let small_runs = args.runs.unwrap_or(5);
         let empty = empty_input(&root.join("empty"))?;
-        let empty = measure("start-up", &setups, &pin, &empty, small_runs);
+        let empty = measure("start-up", &setups, &pin, &empty, small_runs, args.budget);
 
         let mut sizes = Vec::new();
         for &mb in &args.sizes {
@@ -1281,7 +1306,7 @@ fn run(args: &Args) -> Result<String, String> {
                 "compare: {label}: {} bytes in {} file(s)",
                 input.bytes, input.files
             );
-            let results = measure(&label, &setups, &pin, &input, runs);
+            let results = measure(&label, &setups, &pin, &input, runs, args.budget);
             let check_summary = check_summary(&input);
             sizes.push(SizeResult {
                 label,
@@ -1324,7 +1349,7 @@ fn run(args: &Args) -> Result<String, String> {
                             continue;
                         }
                         let label = format!("many files, -c {}", p.cpus.as_deref().unwrap_or(""));
-                        match measure(&label, &tools, p, &input, 1).pop() {
+                        match measure(&label, &tools, p, &input, 1, f64::INFINITY).pop() {
                             Some((_, Outcome::Measured { samples: s })) => samples.extend(s),
                             Some((_, other)) => *out = Some(other),
                             None => {}
