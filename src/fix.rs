@@ -66,12 +66,7 @@ pub fn fix_in_memory(args: &CheckArgs) -> Result<Fixed, String> {
             changes.sort_by(|a, b| a.shown.cmp(&b.shown));
             return Ok(Fixed { outcome, changes });
         }
-        let sources: Vec<&[u8]> = outcome
-            .config
-            .files
-            .iter()
-            .map(|f| f.source.as_slice())
-            .collect();
+        let sources: Vec<&[u8]> = outcome.config.files.iter().map(|f| f.source()).collect();
         let (texts, applied) = apply(&sources, &fixes);
         if applied == 0 {
             continue;
@@ -93,7 +88,7 @@ pub fn fix_in_memory(args: &CheckArgs) -> Result<Fixed, String> {
             }
             originals
                 .entry(canonical.clone())
-                .or_insert_with(|| (file.path.clone(), file.source.clone()));
+                .or_insert_with(|| (file.path.clone(), file.source().to_vec()));
             overlay.insert(canonical, text);
         }
     }

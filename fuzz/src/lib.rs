@@ -59,7 +59,7 @@ pub fn parse(data: &[u8]) {
 /// every word's value is nginx's unescaping of its text; errors point
 /// inside the file at the line they name.
 pub fn check_file(file: &SourceFile) -> Result<(), String> {
-    let len = file.source.len();
+    let len = file.source().len();
     for error in &file.errors {
         if error.span.start > error.span.end || error.span.end as usize > len {
             return Err(format!("error span {:?} outside 0..{len}", error.span));
@@ -199,7 +199,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
         }
     }
     if let Some(b) = &d.block {
-        if b.open.start < pos || file.source.get(b.open.start as usize) != Some(&b'{') {
+        if b.open.start < pos || file.source().get(b.open.start as usize) != Some(&b'{') {
             return Err(format!(
                 "block open {:?} is not a brace after the words",
                 b.open
@@ -214,7 +214,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
         if let Some(c) = b.close {
             if c.end != d.span.end
                 || c.start < b.body.end
-                || file.source.get(c.start as usize) != Some(&b'}')
+                || file.source().get(c.start as usize) != Some(&b'}')
             {
                 return Err(format!(
                     "block close {c:?} is not the last brace of {:?}",
@@ -224,7 +224,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
         }
         let gaps = clean && b.kind != BlockKind::Lua;
         check_items(file, &b.items, b.body, gaps)?;
-    } else if clean && d.terminated && file.source.get(d.span.end as usize - 1) != Some(&b';') {
+    } else if clean && d.terminated && file.source().get(d.span.end as usize - 1) != Some(&b';') {
         return Err(format!(
             "terminated directive {:?} does not end with `;`",
             d.span
@@ -275,7 +275,7 @@ fn check_diagnostic(config: &ConfigSet, d: &Diagnostic) {
         d.file,
         config.files.len()
     );
-    let len = config.file(d.file).source.len();
+    let len = config.file(d.file).source().len();
     assert!(
         d.span.start <= d.span.end && d.span.end as usize <= len,
         "{}: span {:?} outside 0..{len} ({})",
@@ -303,7 +303,7 @@ fn check_diagnostic(config: &ConfigSet, d: &Diagnostic) {
             assert!(
                 (e.file as usize) < config.files.len()
                     && e.start <= e.end
-                    && e.end as usize <= config.file(FileId(e.file)).source.len(),
+                    && e.end as usize <= config.file(FileId(e.file)).source().len(),
                 "{}: fix edit {}..{} in file {} is out of range ({})",
                 d.code.code,
                 e.start,

@@ -207,7 +207,7 @@ pub fn print(
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false);
     let mut line_starts_by_file = std::collections::HashMap::new();
     for d in diagnostics {
-        let source = &config.file(d.file).source;
+        let source = &config.file(d.file).source();
         let line_starts = line_starts_by_file
             .entry(d.file)
             .or_insert_with(|| line_starts(source));

@@ -55,7 +55,7 @@ pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
-    pub source: Vec<u8>,
+    source: Text,
     /// The file's top-level directives and comments.
     pub items: Vec<Node>,
     /// Every argument word of the file; directives hold ranges of it (see
@@ -67,7 +67,23 @@ pub struct SourceFile {
     line_index: OnceLock<LineIndex>,
 }
 
+/// A file's bytes, kept as a `String` when they are valid UTF-8 (nearly
+/// always) so that a word's value is a slice of it, not checked again.
+#[derive(Debug, Clone)]
+enum Text {
+    Utf8(String),
+    Bytes(Vec<u8>),
+}
+
 impl SourceFile {
+    /// The file's bytes as read.
+    pub fn source(&self) -> &[u8] {
+        match &self.source {
+            Text::Utf8(text) => text.as_bytes(),
+            Text::Bytes(bytes) => bytes,
+        }
+    }
+
     /// Parses `source` as a file of directives.
     pub fn parse(path: impl Into<PathBuf>, source: Vec<u8>) -> SourceFile {
         SourceFile::parse_with_mode(path, source, ParseMode::Directives)
@@ -98,6 +114,10 @@ impl SourceFile {
         } else {
             parser::parse(&source, mode)
         };
+        let source = match String::from_utf8(source) {
+            Ok(text) => Text::Utf8(text),
+            Err(e) => Text::Bytes(e.into_bytes()),
+        };
         SourceFile {
             path,
             source,
@@ -115,9 +135,10 @@ impl SourceFile {
 
     /// The raw bytes of a span.
     pub fn text(&self, span: Span) -> &[u8] {
-        let end = (span.end as usize).min(self.source.len());
+        let source = self.source();
+        let end = (span.end as usize).min(source.len());
         let start = (span.start as usize).min(end);
-        &self.source[start..end]
+        &source[start..end]
     }
 
     /// The text of a span, with invalid UTF-8 replaced.
@@ -129,8 +150,18 @@ impl SourceFile {
     pub fn value<'a>(&'a self, word: &'a Word) -> &'a str {
         match &word.unescaped {
             Some(v) => v,
-            // Invariant: without `unescaped` the inner text is valid UTF-8.
-            None => std::str::from_utf8(self.text(word.inner_span())).unwrap_or_default(),
+            // Invariant: without `unescaped` the inner text is valid UTF-8
+            // (and, cut at ASCII bytes, on character boundaries).
+            None => match &self.source {
+                Text::Utf8(text) => {
+                    let span = word.inner_span();
+                    text.get(span.start as usize..span.end as usize)
+                        .unwrap_or_default()
+                }
+                Text::Bytes(_) => {
+                    std::str::from_utf8(self.text(word.inner_span())).unwrap_or_default()
+                }
+            },
         }
     }
 
@@ -159,12 +190,13 @@ impl SourceFile {
     }
 
     pub fn line_index(&self) -> &LineIndex {
-        self.line_index.get_or_init(|| LineIndex::new(&self.source))
+        self.line_index
+            .get_or_init(|| LineIndex::new(self.source()))
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        self.line_index().line_col(&self.source, offset)
+        self.line_index().line_col(self.source(), offset)
     }
 
     /// Every directive in the file, depth first, in file order (without

@@ -31,7 +31,7 @@ fn check(name: &str, source: Vec<u8>, mode: ParseMode) {
     }
     for error in &file.errors {
         assert!(
-            error.span.end as usize <= file.source.len(),
+            error.span.end as usize <= file.source().len(),
             "{name}: error span out of range"
         );
         assert!(

@@ -54,7 +54,7 @@ fn parse(text: &str) -> Option<(bool, Vec<String>)> {
 /// Every suppression comment of a file.
 pub fn collect(file_id: FileId, file: &SourceFile) -> Vec<Suppression> {
     let mut out = Vec::new();
-    let whole = Span::new(0, file.source.len());
+    let whole = Span::new(0, file.source().len());
     // (nodes, the block directive they are in)
     let mut stack: Vec<(&[Node], Option<&nginx_wslint_parser::Directive>)> =
         vec![(&file.items, None)];

@@ -199,7 +199,7 @@ struct Outcome {
 
 fn count_file(file: &SourceFile, outcome: &mut Outcome) {
     outcome.files += 1;
-    outcome.input_bytes += file.source.len();
+    outcome.input_bytes += file.source().len();
     outcome.directives += file.directives().count();
     outcome.errors += file.errors.len();
     if let Some(e) = file.errors.first() {

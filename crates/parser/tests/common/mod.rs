@@ -79,7 +79,7 @@ pub fn check_spans(file: &SourceFile) -> Result<(), String> {
         file,
         &file.items,
         0,
-        file.source.len(),
+        file.source().len(),
         file.errors.is_empty(),
     )
 }
@@ -102,10 +102,10 @@ fn check_items(
         if s < pos || e > end || s > e {
             return Err(format!("node {s}..{e} outside {pos}..{end}"));
         }
-        if whitespace_gaps && !file.source[pos..s].iter().all(|&b| is_space(b)) {
+        if whitespace_gaps && !file.source()[pos..s].iter().all(|&b| is_space(b)) {
             return Err(format!(
                 "non-whitespace between nodes at {pos}..{s}: {:?}",
-                String::from_utf8_lossy(&file.source[pos..s])
+                String::from_utf8_lossy(&file.source()[pos..s])
             ));
         }
         match node {
@@ -126,7 +126,7 @@ fn check_items(
 }
 
 fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Result<(), String> {
-    let src = &file.source;
+    let src = &file.source();
     let mut pos = d.span.start as usize;
     let mut parts: Vec<nginx_wslint_parser::Span> = std::iter::once(&d.name)
         .chain(file.args(d))

@@ -18,7 +18,7 @@ pub const CONNECTION_UPGRADE_MAP: [&str; 4] = [
 ];
 
 fn line_start(file: &SourceFile, offset: usize) -> usize {
-    file.source[..offset]
+    file.source()[..offset]
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1)
@@ -27,7 +27,7 @@ fn line_start(file: &SourceFile, offset: usize) -> usize {
 /// The whitespace before the first word on the line of `offset`.
 pub fn indent_at(file: &SourceFile, offset: usize) -> String {
     let start = line_start(file, offset);
-    let indent: Vec<u8> = file.source[start..]
+    let indent: Vec<u8> = file.source()[start..]
         .iter()
         .take_while(|&&b| b == b' ' || b == b'\t')
         .copied()
@@ -37,8 +37,8 @@ pub fn indent_at(file: &SourceFile, offset: usize) -> String {
 
 /// The file's line ending: CRLF if its first line ends so.
 pub fn newline(file: &SourceFile) -> &'static str {
-    match file.source.iter().position(|&b| b == b'\n') {
-        Some(i) if i > 0 && file.source[i - 1] == b'\r' => "\r\n",
+    match file.source().iter().position(|&b| b == b'\n') {
+        Some(i) if i > 0 && file.source()[i - 1] == b'\r' => "\r\n",
         _ => "\n",
     }
 }
@@ -138,7 +138,7 @@ pub fn insert_in_http(model: &Model, lines: &[&str]) -> Option<Edit> {
         .items
         .iter()
         .find_map(Node::as_directive)
-        .map_or(file.source.len(), |d| {
+        .map_or(file.source().len(), |d| {
             line_start(file, d.span.start as usize)
         });
     let text: String = lines.iter().map(|l| format!("{l}{nl}")).collect::<String>() + nl;
@@ -149,7 +149,7 @@ pub fn insert_in_http(model: &Model, lines: &[&str]) -> Option<Edit> {
 /// the line is only blanks and a comment (so the comment stays with its
 /// directive); `end` itself when more follows on the line.
 fn after_trailing_comment(file: &SourceFile, end: usize) -> usize {
-    let rest = &file.source[end..];
+    let rest = &file.source()[end..];
     let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
     let line = &rest[..line_end];
     let without_cr = line.strip_suffix(b"\r").unwrap_or(line);
