@@ -30,18 +30,12 @@ struct NamedBytes<'a> {
 /// lone CR.
 fn line_starts(bytes: &[u8]) -> Vec<usize> {
     let mut starts = vec![0];
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => starts.push(i + 1),
-            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                i += 1;
-                starts.push(i + 1);
-            }
-            b'\r' => starts.push(i + 1),
-            _ => {}
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        // The LF of a CRLF ends the line; its CR does not.
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            continue;
         }
-        i += 1;
+        starts.push(i + 1);
     }
     starts
 }
