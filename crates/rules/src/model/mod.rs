@@ -64,9 +64,9 @@ pub struct Model<'a> {
     pub blocks: Vec<BlockData<'a>>,
     /// True when include expansion stopped at its limit (5 million directives).
     pub truncated: bool,
-    /// Per block, its directives by name, built on first use.
-    /// (Item indices, so the model stays covariant in its lifetime.)
-    by_name: Vec<std::sync::OnceLock<std::collections::HashMap<Box<str>, Vec<u32>>>>,
+    /// For blocks with many items, their directives by name (item
+    /// indices).
+    by_name: std::collections::HashMap<u32, std::collections::HashMap<&'a str, Vec<u32>>>,
     /// Per block, the settings `proxy_settings` asks every level for,
     /// found in one pass on first use.
     level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
@@ -90,7 +90,7 @@ impl<'a> Model<'a> {
                 items: Vec::new(),
             }],
             truncated: false,
-            by_name: Vec::new(),
+            by_name: std::collections::HashMap::new(),
             level_facts: Vec::new(),
             upstreams: std::sync::OnceLock::new(),
         };
@@ -155,8 +155,27 @@ impl<'a> Model<'a> {
                     .push(Item::Directive(dir)),
             }
         }
-        model.by_name = (0..model.blocks.len())
-            .map(|_| std::sync::OnceLock::new())
+        // Growth left spare capacity in every list; the model lives for the
+        // whole check.
+        model.blocks.shrink_to_fit();
+        for block in &mut model.blocks {
+            block.items.shrink_to_fit();
+        }
+        model.by_name = model
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.items.len() > SCANNED_BLOCK_ITEMS)
+            .map(|(i, b)| {
+                let mut index: std::collections::HashMap<&'a str, Vec<u32>> =
+                    std::collections::HashMap::new();
+                for (i, item) in b.items.iter().enumerate() {
+                    if let Item::Directive(d) = item {
+                        index.entry(d.name).or_default().push(i as u32);
+                    }
+                }
+                (i as u32, index)
+            })
             .collect();
         model.level_facts = (0..model.blocks.len())
             .map(|_| std::sync::OnceLock::new())
@@ -233,20 +252,9 @@ impl<'a> Model<'a> {
         // Blocks such as `http` hold thousands of directives and rules ask
         // each of them for a few names per location: index them by name
         // once. A small block (most locations) is cheaper to scan.
-        let (indexed, scanned) = if items.len() <= SCANNED_BLOCK_ITEMS {
-            (&[][..], &items[..])
-        } else {
-            let index = self.by_name[block.0 as usize].get_or_init(|| {
-                let mut index: std::collections::HashMap<Box<str>, Vec<u32>> =
-                    std::collections::HashMap::new();
-                for (i, item) in items.iter().enumerate() {
-                    if let Item::Directive(d) = item {
-                        index.entry(d.name.into()).or_default().push(i as u32);
-                    }
-                }
-                index
-            });
-            (index.get(name).map_or(&[][..], Vec::as_slice), &[][..])
+        let (indexed, scanned) = match self.by_name.get(&block.0) {
+            Some(index) => (index.get(name).map_or(&[][..], Vec::as_slice), &[][..]),
+            None => (&[][..], &items[..]),
         };
         let from_index = indexed.iter().map(move |&i| &items[i as usize]);
         from_index

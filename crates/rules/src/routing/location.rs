@@ -166,7 +166,15 @@ impl Level {
         inside_regex: bool,
         regexes: &mut RegexCache,
     ) -> Level {
-        let mut level = Level::default();
+        let mut level = Level {
+            locations: Vec::with_capacity(
+                model
+                    .children(parent)
+                    .filter(|&c| model.block_name(c) == "location")
+                    .count(),
+            ),
+            ..Level::default()
+        };
         for child in model.children(parent) {
             if model.block_name(child) != "location" {
                 continue;

@@ -34,7 +34,6 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::model::variables::Variables;
 use crate::model::version::Version;
 use crate::model::{DirRef, Model};
-use crate::routing::router::Router;
 
 /// Whether a rule offers a fix (SPEC §1 and §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +176,6 @@ impl Default for Settings {
 pub struct Checker<'m, 'a> {
     pub model: &'m Model<'a>,
     pub settings: &'m Settings,
-    pub router: Router,
     pub variables: Variables,
     /// Every location that passes requests upstream.
     pub locations: Vec<LocationInfo<'a>>,
@@ -193,7 +191,6 @@ pub struct Checker<'m, 'a> {
 impl<'m, 'a> Checker<'m, 'a> {
     pub fn new(model: &'m Model<'a>, settings: &'m Settings) -> Checker<'m, 'a> {
         Checker {
-            router: Router::new(model),
             variables: Variables::collect(model),
             locations: websocket::analyse(model, settings),
             upgrade_maps: websocket::upgrade_maps(model),

@@ -218,7 +218,7 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
     let mut markers = Markers {
         by_file: HashMap::new(),
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(model.locations().count());
     for block in model.locations() {
         let Some(header) = model.block(block).header else {
             continue;

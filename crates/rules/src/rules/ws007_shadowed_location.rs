@@ -1,5 +1,6 @@
 use nginx_wslint_autofix::{Edit, Fix};
 
+use crate::routing::router::Router;
 use crate::routing::shadow::{shadowed_locations, ShadowReason};
 use crate::rules::fix::arg_word;
 use crate::rules::{declare_rule, Checker};
@@ -48,7 +49,9 @@ declare_rule! {
 
 fn check(c: &mut Checker) {
     let model = c.model;
-    let findings = shadowed_locations(&c.router);
+    // Built here, not with the checker: only this rule routes, and the
+    // location trees are large in a large configuration.
+    let findings = shadowed_locations(&Router::new(c.model));
     for s in findings {
         let (Some(location), Some(winner)) =
             (model.block(s.location).header, model.block(s.winner).header)
