@@ -33,6 +33,7 @@ pub struct Word {
 
 impl Word {
     /// The span of the text between the quotes (the whole span if unquoted).
+    #[inline]
     pub fn inner_span(&self) -> Span {
         match self.quote {
             Quote::None => self.span,

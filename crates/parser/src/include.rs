@@ -144,6 +144,7 @@ impl ConfigSet {
         self.virtual_files = Some(files.into_iter().map(|(p, t)| (normalize(&p), t)).collect());
     }
 
+    #[inline]
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -77,6 +77,7 @@ enum Text {
 
 impl SourceFile {
     /// The file's bytes as read.
+    #[inline]
     pub fn source(&self) -> &[u8] {
         match &self.source {
             Text::Utf8(text) => text.as_bytes(),
@@ -134,6 +135,7 @@ impl SourceFile {
     }
 
     /// The raw bytes of a span.
+    #[inline]
     pub fn text(&self, span: Span) -> &[u8] {
         let source = self.source();
         let end = (span.end as usize).min(source.len());
@@ -147,6 +149,7 @@ impl SourceFile {
     }
 
     /// A word's value as nginx stores it: quotes removed, escapes resolved.
+    #[inline]
     pub fn value<'a>(&'a self, word: &'a Word) -> &'a str {
         match &word.unescaped {
             Some(v) => v,
@@ -166,11 +169,13 @@ impl SourceFile {
     }
 
     /// A directive's arguments.
+    #[inline]
     pub fn args(&self, directive: &Directive) -> &[Word] {
         self.words.get(directive.args.range()).unwrap_or_default()
     }
 
     /// A directive's argument values.
+    #[inline]
     pub fn arg_values<'a>(
         &'a self,
         directive: &'a Directive,
@@ -179,6 +184,7 @@ impl SourceFile {
     }
 
     /// A directive's name (its first word's value).
+    #[inline]
     pub fn name<'a>(&'a self, directive: &'a Directive) -> &'a str {
         self.value(&directive.name)
     }

@@ -136,10 +136,11 @@ impl<'a> Model<'a> {
             let mut facts = LevelFacts::default();
             for (i, item) in self.block(block).items.iter().enumerate() {
                 let Item::Directive(d) = item else { continue };
-                if let Some(slot) = TRACKED.iter().position(|&t| t == d.name) {
+                let name = self.name(*d);
+                if let Some(slot) = TRACKED.iter().position(|&t| t == name) {
                     facts.last[slot] = Some(i as u32);
                 }
-                if d.name == "include"
+                if name == "include"
                     && self
                         .config
                         .included(self.entry.prefix, d.file, d.directive.span.start)

@@ -22,9 +22,6 @@ pub struct BlockId(pub u32);
 pub struct DirRef<'a> {
     pub file: FileId,
     pub directive: &'a Directive,
-    /// The directive's name, read once when the model is built (rules look
-    /// names up constantly).
-    pub name: &'a str,
 }
 
 impl DirRef<'_> {
@@ -116,11 +113,7 @@ impl<'a> Model<'a> {
             }
             let source = config.file(file);
             let name = source.name(d);
-            let dir = DirRef {
-                file,
-                directive: d,
-                name,
-            };
+            let dir = DirRef { file, directive: d };
             if name == "include" && d.block.is_none() {
                 model.blocks[block.0 as usize]
                     .items
@@ -171,7 +164,7 @@ impl<'a> Model<'a> {
                     std::collections::HashMap::new();
                 for (i, item) in b.items.iter().enumerate() {
                     if let Item::Directive(d) = item {
-                        index.entry(d.name).or_default().push(i as u32);
+                        index.entry(model.name(*d)).or_default().push(i as u32);
                     }
                 }
                 (i as u32, index)
@@ -192,7 +185,7 @@ impl<'a> Model<'a> {
                 let data = self.block(b);
                 let is_upstream =
                     matches!(data.context, Context::Upstream | Context::StreamUpstream)
-                        && data.header.is_some_and(|h| h.name == "upstream");
+                        && data.header.is_some_and(|h| self.name(h) == "upstream");
                 if let Some(n) = data
                     .header
                     .and_then(|h| self.arg(h, 0))
@@ -216,7 +209,7 @@ impl<'a> Model<'a> {
 
     /// The name of a directive.
     pub fn name(&self, d: DirRef<'a>) -> &'a str {
-        d.name
+        self.config.file(d.file).name(d.directive)
     }
 
     /// The value of a directive's `i`-th argument.
@@ -260,7 +253,7 @@ impl<'a> Model<'a> {
         from_index
             .chain(scanned)
             .filter_map(move |item| match item {
-                Item::Directive(d) if d.name == name => Some(*d),
+                Item::Directive(d) if self.name(*d) == name => Some(*d),
                 _ => None,
             })
     }
