@@ -60,6 +60,19 @@ impl Modifier {
 /// A `location` block's modifier and path, from its arguments as
 /// `ngx_http_core_location` reads them (the modifier may be glued to the
 /// path: `=/x`, `^~/x`, `~^/x`, `~*\.png$`). `None` for an invalid form.
+/// The modifier and path of a `location` directive (`header`), read
+/// without collecting its arguments.
+pub fn location_of(model: &Model, header: crate::model::DirRef) -> Option<(Modifier, String)> {
+    // More than two arguments is an error either way: three are enough.
+    let mut args = [""; 3];
+    let mut count = 0;
+    for value in model.file(header.file).arg_values(header.directive).take(3) {
+        args[count] = value;
+        count += 1;
+    }
+    parse_location_args(&args[..count])
+}
+
 pub fn parse_location_args(args: &[&str]) -> Option<(Modifier, String)> {
     match args {
         [modifier, path] => {
@@ -180,8 +193,7 @@ impl Level {
                 continue;
             }
             let header = model.block(child).header.expect("a location has a header");
-            let args = model.args(header);
-            let Some((modifier, path)) = parse_location_args(&args) else {
+            let Some((modifier, path)) = location_of(model, header) else {
                 continue;
             };
             let regex = modifier

@@ -41,7 +41,8 @@ struct Compiled {
 /// compiling one costs far more than matching it.
 #[derive(Debug, Default)]
 pub struct RegexCache {
-    seen: HashMap<(String, bool), NginxRegex>,
+    /// By source: case-sensitive, caseless.
+    seen: [HashMap<String, NginxRegex>; 2],
 }
 
 /// Why a regex cannot be evaluated.
@@ -63,11 +64,13 @@ impl NginxRegex {
     /// The regex from `cache`, sharing its compilation with every other use
     /// of the same source.
     pub fn cached(source: &str, caseless: bool, cache: &mut RegexCache) -> NginxRegex {
-        cache
-            .seen
-            .entry((source.to_string(), caseless))
-            .or_insert_with(|| NginxRegex::new(source, caseless))
-            .clone()
+        let seen = &mut cache.seen[usize::from(caseless)];
+        if let Some(regex) = seen.get(source) {
+            return regex.clone();
+        }
+        let regex = NginxRegex::new(source, caseless);
+        seen.insert(source.to_string(), regex.clone());
+        regex
     }
 
     fn compiled(&self) -> &Compiled {

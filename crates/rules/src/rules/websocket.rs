@@ -22,7 +22,7 @@ use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
 use crate::model::effective::ProxySettings;
 use crate::model::variables::referenced;
 use crate::model::{BlockId, DirRef, Model};
-use crate::routing::location::{parse_location_args, Modifier};
+use crate::routing::location::{location_of, Modifier};
 use crate::rules::Settings;
 
 /// Why a location counts as a WebSocket location.
@@ -223,7 +223,7 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
         let Some(header) = model.block(block).header else {
             continue;
         };
-        let Some((modifier, path)) = parse_location_args(&model.args(header)) else {
+        let Some((modifier, path)) = location_of(model, header) else {
             continue;
         };
         let proxy = model.proxy_settings(block, settings.target);
