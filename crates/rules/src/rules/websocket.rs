@@ -152,6 +152,14 @@ pub fn path_looks_websocket(path: &str) -> bool {
     })
 }
 
+/// Whether `haystack` contains `needle` (lower case), ignoring ASCII case.
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Whether the upgrade variables or headers appear in a value.
 fn mentions_upgrade_variable(value: &str) -> bool {
     value.contains('$')
@@ -164,7 +172,7 @@ fn headers_declare_upgrade(proxy: &ProxySettings) -> bool {
     proxy.headers.iter().any(|h| {
         h.is("Upgrade")
             || (h.is("Connection")
-                && (h.value.to_ascii_lowercase().contains("upgrade")
+                && (contains_ignore_ascii_case(h.value, "upgrade")
                     || mentions_upgrade_variable(h.value)))
     })
 }
@@ -327,6 +335,9 @@ pub fn upgrade_headers<'h, 'a>(
         swapped: Vec::new(),
     };
     for h in &proxy.headers {
+        if !h.is("Upgrade") && !h.is("Connection") {
+            continue;
+        }
         let used = vars(h.value);
         if h.is("Upgrade") {
             if used
@@ -342,7 +353,7 @@ pub fn upgrade_headers<'h, 'a>(
         } else if h.is("Connection") {
             if used.iter().any(|v| v == "http_upgrade") {
                 out.swapped.push(h);
-            } else if h.value.to_ascii_lowercase().contains("upgrade")
+            } else if contains_ignore_ascii_case(h.value, "upgrade")
                 || used.iter().any(|v| {
                     v == "connection_upgrade" || v == "http_connection" || maps.contains(v)
                 })
