@@ -236,6 +236,8 @@ struct Sample {
     rss: Option<u64>,
     /// The exit code, or `None` when killed by a signal.
     code: Option<i32>,
+    /// The signal that killed it, if one did.
+    signal: Option<i32>,
 }
 
 /// Spawns `cmd` and waits for it with `wait4`, which also returns its
@@ -263,15 +265,13 @@ fn run_measured(cmd: &mut Command) -> std::io::Result<Sample> {
     }
     let secs = start.elapsed().as_secs_f64();
     drop(child);
-    let code = if libc::WIFEXITED(status) {
-        Some(libc::WEXITSTATUS(status))
-    } else {
-        None
-    };
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let signal = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
     Ok(Sample {
         secs,
         rss: Some(usage.ru_maxrss as u64 * 1024),
         code,
+        signal,
     })
 }
 
@@ -283,6 +283,7 @@ fn run_measured(cmd: &mut Command) -> std::io::Result<Sample> {
         secs: start.elapsed().as_secs_f64(),
         rss: None,
         code: status.code(),
+        signal: None,
     })
 }
 
@@ -550,11 +551,23 @@ fn run_once(
     if accepted(tool, sample.code) {
         Ok(sample)
     } else {
-        let how = match sample.code {
-            Some(code) => format!("exit {code}"),
-            None => "killed by a signal".into(),
+        let mut how = match (sample.code, sample.signal) {
+            (Some(code), _) => format!("exit {code}"),
+            (None, Some(9)) => "killed by SIGKILL".into(),
+            (None, Some(11)) => "SIGSEGV".into(),
+            (None, Some(signal)) => format!("killed by signal {signal}"),
+            (None, None) => "killed by a signal".into(),
         };
-        Err(format!("failed ({how}): {}", last_line(&stderr)))
+        let _ = write!(how, " after {}", fmt_secs(sample.secs));
+        if let Some(rss) = sample.rss {
+            let _ = write!(how, ", peak RSS {}", fmt_mb(rss as f64));
+        }
+        let last = last_line(&stderr);
+        Err(if last.is_empty() {
+            format!("failed ({how})")
+        } else {
+            format!("failed ({how}): {last}")
+        })
     }
 }
 
