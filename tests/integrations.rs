@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod support;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -489,4 +491,103 @@ fn real_nginx_t_output_is_linted_with_its_includes() {
         dir.path().join("conf.d/ws.conf").display().to_string()
     );
     assert_eq!(v[0]["location"]["row"], 3);
+}
+
+/// README.md's "Plain CI and live servers" commands. Each line of its sh
+/// block must be one of the four below (a line added there must be added
+/// here); the first two run verbatim with `sh -c` in a directory holding a
+/// broken `nginx/`, with the binary under test first on PATH. The `nginx
+/// -T` line needs a live server (`real_nginx_t_output_is_linted_with_its_includes`
+/// tests that input) and the completions line writes into /etc: both are
+/// checked to be there, and the completions command runs without its
+/// redirection.
+#[test]
+fn the_readme_plain_ci_commands_work() {
+    let block = support::readme_block("### Plain CI and live servers", "sh");
+    let expected = [
+        "nginx-wslint --output-format concise nginx/",
+        "nginx-wslint --output-format json nginx/ > report.json",
+        "nginx -T | nginx-wslint -",
+        "nginx-wslint completions bash > /etc/bash_completion.d/nginx-wslint",
+    ];
+    // A line without its trailing `# comment`.
+    let command = |line: &str| line.split(" #").next().unwrap().trim().to_string();
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            expected.contains(&command(line).as_str()),
+            "README.md \"### Plain CI and live servers\": line `{line}` is none of the lines this test expects: {expected:#?}"
+        );
+    }
+    let line = |want: &str| {
+        block
+            .lines()
+            .find(|l| command(l) == want)
+            .unwrap_or_else(|| {
+                panic!("README.md \"### Plain CI and live servers\": expected the line `{want}` in:\n{block}")
+            })
+            .to_string()
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("nginx")).unwrap();
+    let seed = "002-chat-proxy-location.conf";
+    std::fs::copy(
+        root().join("fixtures/seeds").join(seed),
+        dir.path().join("nginx").join(seed),
+    )
+    .unwrap();
+    let sh = |line: &str| {
+        Command::new("sh")
+            .args(["-c", line])
+            .current_dir(dir.path())
+            .env("PATH", support::path_with_binary())
+            .output()
+            .unwrap()
+    };
+
+    let concise = line(expected[0]);
+    let o = sh(&concise);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "`{concise}`: exit 1 on findings\n{out}"
+    );
+    assert!(
+        out.lines()
+            .next()
+            .is_some_and(|l| l.starts_with(&format!("nginx/{seed}:17:5: WS0"))),
+        "`{concise}`:\n{out}"
+    );
+
+    let json = line(expected[1]);
+    let o = sh(&json);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "`{json}`: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = std::fs::read_to_string(dir.path().join("report.json"))
+        .unwrap_or_else(|e| panic!("`{json}` wrote no report.json: {e}"));
+    let v: Value = serde_json::from_str(&report).unwrap();
+    let diagnostics = v.as_array().unwrap();
+    assert!(!diagnostics.is_empty(), "`{json}`: {report}");
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d["filename"] == format!("nginx/{seed}")),
+        "{report}"
+    );
+
+    line(expected[2]);
+    let completions = line(expected[3]);
+    let (to_stdout, _) = completions.split_once(" > ").unwrap();
+    let o = sh(to_stdout);
+    assert_eq!(o.status.code(), Some(0), "`{to_stdout}`");
+    let script = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        script.contains("nginx-wslint") && script.contains("--output-format"),
+        "`{to_stdout}`:\n{script}"
+    );
 }

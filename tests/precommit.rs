@@ -5,6 +5,9 @@
 //! with the binary under test on PATH; `the_rust_hook_builds_reports_and_fixes`
 //! uses the `language: rust` hook, which pre-commit builds with `cargo
 //! install --path .` from a git repository holding this checkout's sources.
+//! Both run the `.pre-commit-config.yaml` of README.md's "pre-commit"
+//! section, with its `repo:` and `rev:` pointed at the local hooks
+//! repository and its commented lines uncommented as each test needs.
 
 mod support;
 
@@ -46,6 +49,66 @@ fn hook_repo(dir: &Path) -> PathBuf {
         &[&identity[..], &["commit", "-q", "-m", "hooks"]].concat(),
     );
     hooks
+}
+
+/// The commit checked out in the git repository `dir`.
+fn head(dir: &Path) -> String {
+    let o = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// README.md's `.pre-commit-config.yaml` (the yaml block under "###
+/// pre-commit") with its `- repo:` URL replaced by `hooks`, its `rev:` by
+/// `rev`, and each commented line whose text after `# ` starts with one of
+/// `uncomment` uncommented where it stands (its indentation kept, so the
+/// YAML nesting is the README's). Each replacement must happen exactly once:
+/// a README whose snippet no longer has these lines fails here, naming the
+/// line it expected, instead of the test running a configuration of its own.
+fn readme_precommit_config(hooks: &Path, rev: &str, uncomment: &[&str]) -> String {
+    let block = support::readme_block("### pre-commit", "yaml");
+    let (mut repos, mut revs) = (0, 0);
+    let mut uncommented = vec![0; uncomment.len()];
+    let mut config = String::new();
+    for line in block.lines() {
+        let text = line.trim_start();
+        let indent = &line[..line.len() - text.len()];
+        if text.starts_with("- repo: ") {
+            repos += 1;
+            config += &format!("{indent}- repo: {}\n", hooks.display());
+        } else if text.starts_with("rev: ") {
+            revs += 1;
+            config += &format!("{indent}rev: {rev}\n");
+        } else if let Some(i) = text
+            .strip_prefix("# ")
+            .and_then(|rest| uncomment.iter().position(|u| rest.starts_with(u)))
+        {
+            uncommented[i] += 1;
+            config += &format!("{indent}{}\n", &text[2..]);
+        } else {
+            config += line;
+            config += "\n";
+        }
+    }
+    assert_eq!(
+        repos, 1,
+        "README.md \"### pre-commit\": expected one `- repo: URL` line in:\n{block}"
+    );
+    assert_eq!(
+        revs, 1,
+        "README.md \"### pre-commit\": expected one `rev: VERSION` line in:\n{block}"
+    );
+    for (u, n) in uncomment.iter().zip(uncommented) {
+        assert_eq!(
+            n, 1,
+            "README.md \"### pre-commit\": expected one commented line `# {u}...` in:\n{block}"
+        );
+    }
+    config
 }
 
 fn try_repo(repo: &Path, hooks: &Path, extra: &[&str]) -> Output {
@@ -119,7 +182,41 @@ fn the_hook_reports_and_fixes() {
 
     let o = try_repo(repo, &hooks, &["--hook-stage", "pre-commit"]);
     assert!(!o.status.success());
-    // With --fix in the hook's arguments the file is fixed.
+
+    // The README's configuration with its `nginx-wslint-system` line
+    // uncommented. Run by its id, pre-commit installs only that hook (the
+    // cargo-built one is the next test's): it reports and changes nothing.
+    let broken = std::fs::read_to_string(repo.join("conf.d/chat.conf")).unwrap();
+    let config = readme_precommit_config(&hooks, &head(&hooks), &["- id: nginx-wslint-system"]);
+    std::fs::write(repo.join(".pre-commit-config.yaml"), &config).unwrap();
+    git(repo, &["add", ".pre-commit-config.yaml"]);
+    let o = Command::new("pre-commit")
+        .args(["run", "nginx-wslint-system", "--all-files"])
+        .current_dir(repo)
+        .env("PATH", support::path_with_binary())
+        .env("PRE_COMMIT_HOME", repo.join(".cache"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !o.status.success(),
+        "the hook must fail:\n{config}\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("conf.d/chat.conf") && out.contains("WS016"),
+        "{config}\n{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("conf.d/chat.conf")).unwrap(),
+        broken,
+        "without --fix the file is left alone"
+    );
+
+    // With --fix in the hook's arguments the file is fixed. (The README
+    // shows `args: [--fix]` for the cargo-built hook only; the next test
+    // runs that.)
     std::fs::write(
         repo.join(".pre-commit-config.yaml"),
         format!(
@@ -128,7 +225,7 @@ fn the_hook_reports_and_fixes() {
         ),
     )
     .unwrap();
-    git(repo, &["add", "."]);
+    git(repo, &["add", ".pre-commit-config.yaml"]);
     let o = Command::new("pre-commit")
         .args(["run", "--all-files"])
         .current_dir(repo)
@@ -216,12 +313,7 @@ fn source_repo(dir: &Path) -> String {
         "{}",
         String::from_utf8_lossy(&commit.stderr)
     );
-    let rev = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    String::from_utf8(rev.stdout).unwrap().trim().to_string()
+    head(dir)
 }
 
 /// pre-commit in `repo` with what makes the hook's `cargo install` cheap:
@@ -251,8 +343,8 @@ fn precommit_rust(repo: &Path, args: &[&str]) -> Output {
 /// The `language: rust` hook as users get it: pre-commit clones the hooks
 /// repository and runs `cargo install --path .` in it. `pre-commit
 /// try-repo` (which always installs afresh in a temporary store) reports
-/// the broken file with our diagnostics; a `.pre-commit-config.yaml` with
-/// `args: [--fix]`, as in the README, fixes it.
+/// the broken file with our diagnostics; the README's
+/// `.pre-commit-config.yaml` with its `args: [--fix]` uncommented fixes it.
 #[test]
 fn the_rust_hook_builds_reports_and_fixes() {
     if !precommit_or_skip("language: rust hook test") {
@@ -303,14 +395,10 @@ fn the_rust_hook_builds_reports_and_fixes() {
         "without --fix the file is left alone"
     );
 
-    std::fs::write(
-        repo.join(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: nginx-wslint\n        args: [--fix]\n"
-        ),
-    )
-    .unwrap();
-    git(repo, &["add", "."]);
+    // The README's configuration, with its `args: [--fix]` uncommented.
+    let config = readme_precommit_config(Path::new(&hooks), &rev, &["args: [--fix]"]);
+    std::fs::write(repo.join(".pre-commit-config.yaml"), &config).unwrap();
+    git(repo, &["add", ".pre-commit-config.yaml"]);
     let try_repo_took = start.elapsed();
     let start = std::time::Instant::now();
     let o = precommit_rust(repo, &["run", "--all-files"]);
@@ -323,7 +411,7 @@ fn the_rust_hook_builds_reports_and_fixes() {
     let fixed = std::fs::read_to_string(repo.join("conf.d/chat.conf")).unwrap();
     assert!(
         fixed.contains("proxy_pass http://127.0.0.1:8000;"),
-        "{fixed}\n{out}\n{}",
+        "{config}\n{fixed}\n{out}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(

@@ -176,3 +176,45 @@ pub fn path_with_binary() -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// The body of the first fenced code block of language `lang` (```` ```yaml ````,
+/// ```` ```sh ````) under the README.md heading `heading` (a whole line such
+/// as `"### pre-commit"`), before the next heading of the same or a higher
+/// level. Tests take the README's copy-paste snippets from here, so the README
+/// and what the tests run cannot drift apart. Panics, naming the heading and
+/// the language, when there is no such heading or block.
+pub fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let level = heading.chars().take_while(|&c| c == '#').count();
+    assert!(level > 0, "{heading:?} is not a markdown heading");
+    let mut lines = readme.lines();
+    assert!(
+        lines.by_ref().any(|l| l.trim_end() == heading),
+        "README.md has no heading {heading:?}"
+    );
+    let open = format!("```{lang}");
+    let mut in_other_block = false;
+    for line in lines.by_ref() {
+        if line.starts_with("```") {
+            if !in_other_block && line.trim_end() == open {
+                let mut body = String::new();
+                for line in lines.by_ref() {
+                    if line.trim_end() == "```" {
+                        return body;
+                    }
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                panic!("README.md: the {open} block under {heading:?} is not closed");
+            }
+            in_other_block = !in_other_block;
+            continue;
+        }
+        let hashes = line.chars().take_while(|&c| c == '#').count();
+        let is_heading = !in_other_block && hashes > 0 && line[hashes..].starts_with(' ');
+        if is_heading && hashes <= level {
+            break;
+        }
+    }
+    panic!("README.md: no {open} block under {heading:?} (before the next heading)");
+}
