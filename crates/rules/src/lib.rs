@@ -34,6 +34,7 @@
 //!   nested locations, server names).
 
 pub mod diagnostic;
+mod fast_hash;
 pub mod model;
 pub mod routing;
 pub mod rules;

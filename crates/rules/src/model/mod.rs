@@ -9,6 +9,7 @@ pub mod upstream;
 pub mod variables;
 pub mod version;
 
+use crate::fast_hash::FastMap;
 use nginx_wslint_parser::{
     BlockKind, ConfigSet, Context, Directive, Entry, FileId, Node, SourceFile, Span,
 };
@@ -63,7 +64,7 @@ pub struct Model<'a> {
     pub truncated: bool,
     /// For blocks with many items, their directives by name (item
     /// indices).
-    by_name: std::collections::HashMap<u32, std::collections::HashMap<&'a str, Vec<u32>>>,
+    by_name: FastMap<u32, FastMap<&'a str, Vec<u32>>>,
     /// Per block, the settings `proxy_settings` asks every level for,
     /// found in one pass on first use.
     level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
@@ -84,10 +85,10 @@ impl<'a> Model<'a> {
                 context,
                 header: None,
                 parent: None,
-                items: Vec::new(),
+                items: Vec::with_capacity(config.file(entry.file).items.len()),
             }],
             truncated: false,
-            by_name: std::collections::HashMap::new(),
+            by_name: FastMap::default(),
             level_facts: Vec::new(),
             upstreams: std::sync::OnceLock::new(),
         };
@@ -138,7 +139,9 @@ impl<'a> Model<'a> {
                         context: parent_context.child(name),
                         header: Some(dir),
                         parent: Some(block),
-                        items: Vec::new(),
+                        // Sized for the block's nodes (comments included,
+                        // included files not): one allocation in most blocks.
+                        items: Vec::with_capacity(b.items.len()),
                     });
                     model.blocks[block.0 as usize].items.push(Item::Block(id));
                     stack.push((id, file, b.items.iter(), include_depth));
@@ -160,8 +163,7 @@ impl<'a> Model<'a> {
             .enumerate()
             .filter(|(_, b)| b.items.len() > SCANNED_BLOCK_ITEMS)
             .map(|(i, b)| {
-                let mut index: std::collections::HashMap<&'a str, Vec<u32>> =
-                    std::collections::HashMap::new();
+                let mut index: FastMap<&'a str, Vec<u32>> = FastMap::default();
                 for (i, item) in b.items.iter().enumerate() {
                     if let Item::Directive(d) = item {
                         index.entry(model.name(*d)).or_default().push(i as u32);
@@ -245,7 +247,10 @@ impl<'a> Model<'a> {
         // Blocks such as `http` hold thousands of directives and rules ask
         // each of them for a few names per location: index them by name
         // once. A small block (most locations) is cheaper to scan.
-        let (indexed, scanned) = match self.by_name.get(&block.0) {
+        let index = (items.len() > SCANNED_BLOCK_ITEMS)
+            .then(|| self.by_name.get(&block.0))
+            .flatten();
+        let (indexed, scanned) = match index {
             Some(index) => (index.get(name).map_or(&[][..], Vec::as_slice), &[][..]),
             None => (&[][..], &items[..]),
         };

@@ -29,7 +29,7 @@ pub struct PassUrl<'v> {
 /// `scheme://[v6]:port/uri`, or a bare `host:port` (fastcgi, uwsgi, grpc
 /// without scheme).
 pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
-    let has_variables = !referenced(value).is_empty();
+    let has_variables = referenced(value).next().is_some();
     let (scheme, rest) = match value.find("://") {
         Some(i) if value[..i].bytes().any(|b| b.is_ascii_uppercase()) => {
             (Cow::Owned(value[..i].to_ascii_lowercase()), &value[i + 3..])

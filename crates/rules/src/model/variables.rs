@@ -6,7 +6,7 @@
 //! case-insensitive (`ngx_http_add_variable` compares with
 //! `ngx_strncasecmp`).
 
-use std::collections::HashSet;
+use crate::fast_hash::FastSet;
 
 use crate::model::Model;
 
@@ -188,12 +188,12 @@ const DEFINING: &[(&str, usize)] = &[
 /// The variables a configuration defines beyond the built-ins.
 #[derive(Debug, Default, Clone)]
 pub struct Variables {
-    defined: HashSet<String>,
+    defined: FastSet<String>,
 }
 
 impl Variables {
     pub fn collect(model: &Model) -> Variables {
-        let mut defined = HashSet::new();
+        let mut defined = FastSet::default();
         for block in model.all_blocks() {
             for d in model.directives(block).chain(model.block(block).header) {
                 let name = model.name(d);
@@ -261,40 +261,49 @@ fn named_captures(pattern: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The variables referenced in a value: `$name` and `${name}`.
-pub fn referenced(value: &str) -> Vec<&str> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'$' {
-            i += 1;
-            continue;
-        }
-        if bytes.get(i + 1) == Some(&b'{') {
-            if let Some(end) = value[i + 2..].find('}') {
-                out.push(&value[i + 2..i + 2 + end]);
-                i += end + 3;
-                continue;
+/// The variables referenced in a value: `$name` and `${name}`, in order.
+/// An iterator: most values reference nothing, and callers stop early.
+pub fn referenced(value: &str) -> References<'_> {
+    References { value, at: 0 }
+}
+
+/// The iterator [`referenced`] returns.
+pub struct References<'v> {
+    value: &'v str,
+    at: usize,
+}
+
+impl<'v> Iterator for References<'v> {
+    type Item = &'v str;
+
+    fn next(&mut self) -> Option<&'v str> {
+        let value = self.value;
+        let bytes = value.as_bytes();
+        loop {
+            let i = self.at + memchr::memchr(b'$', bytes.get(self.at..)?)?;
+            if bytes.get(i + 1) == Some(&b'{') {
+                if let Some(end) = value[i + 2..].find('}') {
+                    self.at = i + end + 3;
+                    return Some(&value[i + 2..i + 2 + end]);
+                }
             }
-        }
-        let start = i + 1;
-        let mut j = start;
-        if bytes.get(start).is_some_and(u8::is_ascii_digit) {
-            // `$1`..`$9` are captures: one digit, then literal text
-            // (nginx's script compiler, ngx_http_script_compile).
-            j += 1;
-        } else {
-            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+            let start = i + 1;
+            let mut j = start;
+            if bytes.get(start).is_some_and(u8::is_ascii_digit) {
+                // `$1`..`$9` are captures: one digit, then literal text
+                // (nginx's script compiler, ngx_http_script_compile).
                 j += 1;
+            } else {
+                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                    j += 1;
+                }
+            }
+            self.at = j.max(i + 1);
+            if j > start {
+                return Some(&value[start..j]);
             }
         }
-        if j > start {
-            out.push(&value[start..j]);
-        }
-        i = j.max(i + 1);
     }
-    out
 }
 
 #[cfg(test)]
@@ -303,13 +312,19 @@ mod tests {
 
     #[test]
     fn finds_references() {
-        assert_eq!(referenced("$http_upgrade"), ["http_upgrade"]);
         assert_eq!(
-            referenced("http://${host}:$port/x$1"),
+            referenced("$http_upgrade").collect::<Vec<_>>(),
+            ["http_upgrade"]
+        );
+        assert_eq!(
+            referenced("http://${host}:$port/x$1").collect::<Vec<_>>(),
             ["host", "port", "1"]
         );
-        assert_eq!(referenced("no vars $"), Vec::<&str>::new());
-        assert_eq!(referenced("$1action_name=$3"), ["1", "3"]);
+        assert_eq!(referenced("no vars $").count(), 0);
+        assert_eq!(
+            referenced("$1action_name=$3").collect::<Vec<_>>(),
+            ["1", "3"]
+        );
     }
 
     #[test]

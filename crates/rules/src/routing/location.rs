@@ -24,7 +24,7 @@
 //! only nested regexes work there. Checked against nginx in
 //! `tests/routing_vs_nginx.rs`.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use crate::model::{BlockId, Model};
 use crate::routing::regex::{CannotEvaluate, NginxRegex, RegexCache};
@@ -131,7 +131,7 @@ pub struct Location {
 pub struct Level {
     pub locations: Vec<Location>,
     /// Exact and prefix locations by name: (exact, inclusive).
-    statics: HashMap<Vec<u8>, (Option<usize>, Option<usize>)>,
+    statics: FastMap<Vec<u8>, (Option<usize>, Option<usize>)>,
     /// Regex locations in file order.
     regexes: Vec<usize>,
 }

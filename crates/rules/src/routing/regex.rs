@@ -14,7 +14,7 @@
 //! made ordinary, back-references widened to `.*`) still answers "no match"
 //! with certainty when it does not match; only a possible match is refused.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 use std::sync::{Arc, OnceLock};
 
 use regex::bytes::{Regex, RegexBuilder};
@@ -42,7 +42,7 @@ struct Compiled {
 #[derive(Debug, Default)]
 pub struct RegexCache {
     /// By source: case-sensitive, caseless.
-    seen: [HashMap<String, NginxRegex>; 2],
+    seen: [FastMap<String, NginxRegex>; 2],
 }
 
 /// Why a regex cannot be evaluated.

@@ -1,6 +1,6 @@
 //! Routing requests through servers and locations.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use super::location::{Found, Level};
 use super::normalize::{self, Normalized};
@@ -58,7 +58,7 @@ pub struct Router {
     servers: Vec<Server>,
     levels: Vec<Level>,
     /// Index into `levels` by server block.
-    level_of: HashMap<BlockId, usize>,
+    level_of: FastMap<BlockId, usize>,
 }
 
 impl Router {

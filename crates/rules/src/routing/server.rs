@@ -34,7 +34,7 @@
 //! in an absolute request target (`GET http://host/`) replaces the Host
 //! header; a second Host header is a 400.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::{FastMap, FastSet};
 
 use crate::model::{BlockId, Model};
 use crate::routing::regex::{CannotEvaluate, NginxRegex, RegexCache};
@@ -290,7 +290,7 @@ fn name_kind(name: &str) -> NameKind<'_> {
 /// The name tables of the servers listening on a port, as
 /// `ngx_http_server_names` builds them (servers and names in file order).
 struct VirtualNames<'s> {
-    exact: HashMap<&'s str, &'s Server>,
+    exact: FastMap<&'s str, &'s Server>,
     /// (base, bare, server, the name as written)
     head: Vec<(&'s str, bool, &'s Server, &'s str)>,
     /// (prefix, server, the name as written)
@@ -303,7 +303,7 @@ struct VirtualNames<'s> {
 impl<'s> VirtualNames<'s> {
     fn build(candidates: &[&'s Server]) -> VirtualNames<'s> {
         let mut names = VirtualNames {
-            exact: HashMap::new(),
+            exact: FastMap::default(),
             head: Vec::new(),
             tail: Vec::new(),
             regexes: Vec::new(),
@@ -312,9 +312,9 @@ impl<'s> VirtualNames<'s> {
         // ngx_hash_add_key's conflict sets: keys_hash (exact names, and the
         // bare name of every `.example.com` that got that far),
         // dns_wc_head_hash and dns_wc_tail_hash.
-        let mut exact_taken: HashSet<&str> = HashSet::new();
-        let mut head_taken: HashSet<&str> = HashSet::new();
-        let mut tail_taken: HashSet<&str> = HashSet::new();
+        let mut exact_taken: FastSet<&str> = FastSet::default();
+        let mut head_taken: FastSet<&str> = FastSet::default();
+        let mut tail_taken: FastSet<&str> = FastSet::default();
         for &server in candidates {
             let mut regexes = server.regexes.iter();
             for name in &server.names {

@@ -20,7 +20,7 @@
 //! in the number of locations for prefix locations; regex pairs of one level
 //! are compared by their literals.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use crate::model::BlockId;
 use crate::routing::location::{Found, Level, Location, Modifier};
@@ -179,7 +179,7 @@ pub fn shadowed_locations(router: &Router) -> Vec<Shadowing> {
 
 struct ServerLocations<'r> {
     root: &'r Level,
-    by_block: HashMap<BlockId, &'r Location>,
+    by_block: FastMap<BlockId, &'r Location>,
 }
 
 fn check_level(

@@ -15,7 +15,7 @@
 //! A catch-all `location /` qualifies only through 1, 3 or 4. A location is
 //! WebSocket-*dedicated* when it qualifies through 2, 3 or 4.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
 
@@ -163,7 +163,7 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 /// Whether the upgrade variables or headers appear in a value.
 fn mentions_upgrade_variable(value: &str) -> bool {
     value.contains('$')
-        && referenced(value).iter().any(|v| {
+        && referenced(value).any(|v| {
             v.eq_ignore_ascii_case("http_upgrade") || v.eq_ignore_ascii_case("connection_upgrade")
         })
 }
@@ -180,7 +180,7 @@ fn headers_declare_upgrade(proxy: &ProxySettings) -> bool {
 /// Locations marked with `# nginx-wslint: websocket` on the line above,
 /// per file: (file, start of the location directive).
 struct Markers {
-    by_file: HashMap<FileId, Vec<u32>>,
+    by_file: FastMap<FileId, Vec<u32>>,
 }
 
 impl Markers {
@@ -224,7 +224,7 @@ fn marked_directives(file: &SourceFile) -> Vec<u32> {
 /// Every location that passes requests upstream, with its WebSocket intent.
 pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'a>> {
     let mut markers = Markers {
-        by_file: HashMap::new(),
+        by_file: FastMap::default(),
     };
     let mut out = Vec::with_capacity(model.locations().count());
     for block in model.locations() {
@@ -298,9 +298,9 @@ pub fn upgrade_maps(model: &Model) -> std::collections::HashSet<String> {
                 // read header values with the same `referenced`, so a map
                 // named `$a!b` (read as `$a`) could never be matched, and a
                 // fix inserting it would never satisfy WS002.
-                args.get(1).and_then(|v| match referenced(v).as_slice() {
-                    [name] if v.len() == name.len() + 1 => Some(name.to_ascii_lowercase()),
-                    _ => None,
+                args.get(1).and_then(|v| {
+                    let name = referenced(v).next()?;
+                    (v.len() == name.len() + 1).then(|| name.to_ascii_lowercase())
                 })
             })
             .flatten()
@@ -323,12 +323,7 @@ pub fn upgrade_headers<'h, 'a>(
     proxy: &'h ProxySettings<'a>,
     maps: &std::collections::HashSet<String>,
 ) -> UpgradeHeaders<'h, 'a> {
-    let vars = |v: &str| -> Vec<String> {
-        referenced(v)
-            .iter()
-            .map(|x| x.to_ascii_lowercase())
-            .collect()
-    };
+    let vars = |v: &str| -> Vec<String> { referenced(v).map(|x| x.to_ascii_lowercase()).collect() };
     let mut out = UpgradeHeaders {
         upgrade: None,
         connection: None,

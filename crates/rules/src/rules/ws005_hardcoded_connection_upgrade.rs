@@ -46,7 +46,7 @@ fn check(c: &mut Checker) {
         .filter(|l| l.proxies() && !l.is_dedicated())
     {
         for h in loc.proxy.headers.iter().filter(|h| h.is("Connection")) {
-            if referenced(h.value).is_empty() && h.value.eq_ignore_ascii_case("upgrade") {
+            if referenced(h.value).next().is_none() && h.value.eq_ignore_ascii_case("upgrade") {
                 found.push((h.directive, loc.header));
             }
         }

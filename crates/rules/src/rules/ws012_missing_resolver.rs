@@ -86,12 +86,11 @@ fn check(c: &mut Checker) {
         // with `://`, the whole value for a bare `$url`.
         let host_vars: Vec<String> = if value.contains("://") {
             referenced(url.host)
-                .iter()
                 .map(|v| v.to_ascii_lowercase())
                 .collect()
         } else {
             referenced(value)
-                .first()
+                .next()
                 .map(|v| v.to_ascii_lowercase())
                 .into_iter()
                 .collect()

@@ -52,7 +52,7 @@ fn check(c: &mut Checker) {
             }
             // A URI built from variables (captures, `$uri`, `$args`, ...) is
             // built on purpose; a constant one replaces every request's URI.
-            if let Some(uri) = url.uri.filter(|u| referenced(u).is_empty()) {
+            if let Some(uri) = url.uri.filter(|u| referenced(u).next().is_none()) {
                 found.push((d, uri));
             }
         }
