@@ -119,3 +119,46 @@ fn missing_tools_are_reported_not_fatal() {
     // Nothing to compare against: every target is unknown.
     assert!(report.contains("| ≥ 100 MB/s end to end | – |"), "{report}");
 }
+
+/// A run that outlives `--time-limit` is stopped and reported as a lower
+/// bound ("> 0.5 s"), not waited for: `nginx -t` takes half an hour at
+/// 100 MB. The stand-in nginx answers `-v` and then sleeps.
+#[cfg(unix)]
+#[test]
+fn a_run_past_the_time_limit_is_stopped_and_reported_as_a_bound() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let slow = dir.path().join("slow-nginx");
+    std::fs::write(
+        &slow,
+        "#!/bin/sh\n[ \"$1\" = -v ] && { echo 'nginx version: nginx/0.0.0' >&2; exit 0; }\nexec sleep 60\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let start = std::time::Instant::now();
+    let report = report(
+        dir.path(),
+        &[
+            "--tools",
+            "nginx",
+            "--nginx",
+            slow.to_str().unwrap(),
+            "--runs",
+            "3",
+            "--time-limit",
+            "0.5",
+            "--many-files",
+            "0",
+        ],
+    );
+    // Start-up and one run at 20 kB, each stopped after 0.5 s; no more runs.
+    assert!(
+        start.elapsed().as_secs_f64() < 20.0,
+        "the stopped runs were waited for: {:?}",
+        start.elapsed()
+    );
+    let row = row(&report, "`nginx -t`");
+    assert!(row.contains("stopped at the time limit"), "{row}");
+    assert!(row.contains("| > 50"), "a bound of about 500 ms: {row}");
+    assert!(!row.contains("failed"), "{row}");
+}

@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nginx_wslint_bench::{generate, GenOptions, Stats};
 
@@ -47,7 +47,10 @@ usage: compare [OPTIONS]
                          all (default 64; 0 = skip; skipped with one CPU)
   --many-mb X            total size of those files in MB (default 10)
   --budget SECS          a tool is not run again at a size once its runs there took
-                         SECS in all (default 600: nginx -t at 100 MB takes minutes)
+                         SECS in all (default 600)
+  --time-limit SECS      a run is stopped after SECS and reported as taking more
+                         than that; the tool is not run again at that size
+                         (default 600: nginx -t at 100 MB takes half an hour)
   --dir DIR              where to generate (default: a new temporary directory, removed
                          at the end unless --keep)
   --keep                 keep the generated files
@@ -100,6 +103,7 @@ struct Args {
     many_files: usize,
     many_mb: f64,
     budget: f64,
+    time_limit: f64,
     dir: Option<PathBuf>,
     keep: bool,
     out: Option<PathBuf>,
@@ -130,6 +134,7 @@ fn parse_args() -> Result<Args, String> {
         many_files: 64,
         many_mb: 10.0,
         budget: 600.0,
+        time_limit: 600.0,
         dir: None,
         keep: false,
         out: None,
@@ -212,6 +217,14 @@ fn parse_args() -> Result<Args, String> {
                     .filter(|x: &f64| *x > 0.0)
                     .ok_or_else(|| format!("--budget: not a number of seconds > 0: {v}"))?;
             }
+            "--time-limit" => {
+                let v = value()?;
+                a.time_limit = v
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| *x > 0.0 && *x < 1e9)
+                    .ok_or_else(|| format!("--time-limit: not a number of seconds > 0: {v}"))?;
+            }
             "--dir" => a.dir = Some(PathBuf::from(value()?)),
             "--keep" => a.keep = true,
             "--out" | "-o" => a.out = Some(PathBuf::from(value()?)),
@@ -238,16 +251,53 @@ struct Sample {
     code: Option<i32>,
     /// The signal that killed it, if one did.
     signal: Option<i32>,
+    /// Stopped at the time limit: `secs` is a lower bound.
+    timed_out: bool,
 }
 
 /// Spawns `cmd` and waits for it with `wait4`, which also returns its
 /// resource usage: `ru_maxrss` is the largest RSS of the child and of the
-/// descendants it waited for (kB on Linux).
+/// descendants it waited for (kB on Linux). A watchdog thread kills it
+/// with SIGKILL after `limit`; the child is waited for without being
+/// reaped (`waitid` with `WNOWAIT`) until the watchdog has stopped, so its
+/// pid cannot be reused by another process while the watchdog may kill it.
 #[cfg(unix)]
-fn run_measured(cmd: &mut Command) -> std::io::Result<Sample> {
+fn run_measured(cmd: &mut Command, limit: Duration) -> std::io::Result<Sample> {
     let start = Instant::now();
     let child = cmd.spawn()?;
     let pid = child.id() as libc::pid_t;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let expired =
+            stopped.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+        if expired {
+            // SAFETY: `pid` is our child, not yet reaped (see above).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        expired
+    });
+    loop {
+        // SAFETY: `info` is plain old data; all zeroes is a valid value.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a local; WNOWAIT leaves it a zombie.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    drop(stop);
+    let timed_out = watchdog.join().unwrap_or(false);
     let mut status: libc::c_int = 0;
     // SAFETY: `rusage` is plain old data; all zeroes is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -272,11 +322,12 @@ fn run_measured(cmd: &mut Command) -> std::io::Result<Sample> {
         rss: Some(usage.ru_maxrss as u64 * 1024),
         code,
         signal,
+        timed_out,
     })
 }
 
 #[cfg(not(unix))]
-fn run_measured(cmd: &mut Command) -> std::io::Result<Sample> {
+fn run_measured(cmd: &mut Command, _limit: Duration) -> std::io::Result<Sample> {
     let start = Instant::now();
     let status = cmd.status()?;
     Ok(Sample {
@@ -284,6 +335,7 @@ fn run_measured(cmd: &mut Command) -> std::io::Result<Sample> {
         rss: None,
         code: status.code(),
         signal: None,
+        timed_out: false,
     })
 }
 
@@ -451,6 +503,13 @@ impl Outcome {
         Some((min, max))
     }
 
+    /// Whether a run was stopped at the time limit: the median is then a
+    /// lower bound.
+    fn timed_out(&self) -> bool {
+        self.samples()
+            .is_some_and(|s| s.iter().any(|s| s.timed_out))
+    }
+
     /// The largest peak RSS over the runs.
     fn peak_rss(&self) -> Option<u64> {
         self.samples()?.iter().filter_map(|s| s.rss).max()
@@ -537,6 +596,7 @@ fn run_once(
     pin: &Pin,
     input: &Input,
     work: &Path,
+    limit: Duration,
 ) -> Result<Sample, String> {
     let (stdout, stderr) = output_paths(tool, work);
     let mut cmd = tool_command(tool, program, pin, input);
@@ -547,8 +607,8 @@ fn run_once(
     cmd.stdout(out).stderr(Stdio::from(
         File::create(&stderr).map_err(|e| e.to_string())?,
     ));
-    let sample = run_measured(&mut cmd).map_err(|e| format!("cannot run: {e}"))?;
-    if accepted(tool, sample.code) {
+    let sample = run_measured(&mut cmd, limit).map_err(|e| format!("cannot run: {e}"))?;
+    if sample.timed_out || accepted(tool, sample.code) {
         Ok(sample)
     } else {
         let mut how = match (sample.code, sample.signal) {
@@ -579,6 +639,7 @@ fn measure(
     input: &Input,
     runs: usize,
     budget: f64,
+    limit: Duration,
 ) -> Vec<(Tool, Outcome)> {
     let work = input.dir.join(".compare");
     let _ = std::fs::create_dir_all(&work);
@@ -601,15 +662,19 @@ fn measure(
             else {
                 continue;
             };
-            // A tool whose runs took the whole budget is not run again.
-            if samples.iter().map(|s| s.secs).sum::<f64>() >= budget {
+            // A tool whose runs took the whole budget, or that was
+            // stopped, is not run again.
+            if samples.iter().map(|s| s.secs).sum::<f64>() >= budget
+                || samples.iter().any(|s| s.timed_out)
+            {
                 eprint!(" {} (budget spent)", tool.key());
                 continue;
             }
             let mut samples = samples.clone();
-            match run_once(*tool, program, pin, input, &work) {
+            match run_once(*tool, program, pin, input, &work, limit) {
                 Ok(sample) => {
-                    eprint!(" {} {:.3} s", tool.key(), sample.secs);
+                    let stopped = if sample.timed_out { " (stopped)" } else { "" };
+                    eprint!(" {} {:.3} s{stopped}", tool.key(), sample.secs);
                     samples.push(sample);
                     *outcome = Outcome::Measured { samples };
                 }
@@ -852,6 +917,25 @@ fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>, planned: usize
             let med = outcome.median_secs().unwrap_or(f64::NAN);
             let (min, max) = outcome.min_max_secs().unwrap_or((med, med));
             let n = outcome.samples().map_or(0, |s| s.len());
+            if outcome.timed_out() {
+                // Stopped: only bounds are known.
+                let vs = match check {
+                    Some(c) if c > 0.0 => format!("> {}", fmt_ratio(med / c)),
+                    _ => "–".into(),
+                };
+                let (rss, per) = match outcome.peak_rss() {
+                    Some(r) => (
+                        format!("≥ {}", fmt_mb(r as f64)),
+                        format!("≥ {}", fmt_ratio(r as f64 / bytes as f64)),
+                    ),
+                    None => ("–".into(), "–".into()),
+                };
+                return format!(
+                    "> {} | stopped at the time limit | < {} | {vs} | {rss} | {per} |",
+                    fmt_secs(med),
+                    fmt_rate(bytes as f64 / 1e6 / med),
+                );
+            }
             let spread = match n {
                 1 if planned > 1 => "1 run (budget)".to_string(),
                 _ if n < planned => {
@@ -1100,26 +1184,37 @@ impl Report<'_> {
             let _ = write!(m, "---|");
         }
         let _ = writeln!(m);
+        // A value and whether it is only a lower bound (the other tool was
+        // stopped at the time limit).
         let verdict =
-            |value: Option<f64>, ok: &dyn Fn(f64) -> bool, fmt: &dyn Fn(f64) -> String| {
-                value.map_or("–".to_string(), |v| {
-                    format!("{} {}", fmt(v), if ok(v) { "met" } else { "**not met**" })
+            |value: Option<(f64, bool)>, ok: &dyn Fn(f64) -> bool, fmt: &dyn Fn(f64) -> String| {
+                value.map_or("–".to_string(), |(v, lower_bound)| {
+                    match (lower_bound, ok(v)) {
+                        (false, met) => {
+                            format!("{} {}", fmt(v), if met { "met" } else { "**not met**" })
+                        }
+                        (true, true) => format!("> {} met", fmt(v)),
+                        (true, false) => format!("> {} (stopped; unknown)", fmt(v)),
+                    }
                 })
             };
         type Metric<'a> = (
             &'a str,
-            Box<dyn Fn(&SizeResult) -> Option<f64> + 'a>,
+            Box<dyn Fn(&SizeResult) -> Option<(f64, bool)> + 'a>,
             f64,
             bool,
         );
         let ratio = |tool: Tool| {
-            move |s: &SizeResult| -> Option<f64> { Some(s.median(tool)? / s.median(Tool::Check)?) }
+            move |s: &SizeResult| -> Option<(f64, bool)> {
+                let lower_bound = s.outcome(tool)?.timed_out();
+                Some((s.median(tool)? / s.median(Tool::Check)?, lower_bound))
+            }
         };
         let metrics: Vec<Metric> = vec![
             (
                 "≥ 100 MB/s end to end",
                 Box::new(|s: &SizeResult| {
-                    Some(s.input.bytes as f64 / 1e6 / s.median(Tool::Check)?)
+                    Some((s.input.bytes as f64 / 1e6 / s.median(Tool::Check)?, false))
                 }),
                 100.0,
                 true,
@@ -1139,7 +1234,8 @@ impl Report<'_> {
             (
                 "peak RSS ≤ 8x the input",
                 Box::new(|s: &SizeResult| {
-                    Some(s.outcome(Tool::Check)?.peak_rss()? as f64 / s.input.bytes as f64)
+                    let rss = s.outcome(Tool::Check)?.peak_rss()? as f64;
+                    Some((rss / s.input.bytes as f64, false))
                 }),
                 8.0,
                 false,
@@ -1306,7 +1402,16 @@ fn run(args: &Args) -> Result<String, String> {
     let result = (|| {
         let small_runs = args.runs.unwrap_or(5);
         let empty = empty_input(&root.join("empty"))?;
-        let empty = measure("start-up", &setups, &pin, &empty, small_runs, args.budget);
+        let limit = Duration::from_secs_f64(args.time_limit);
+        let empty = measure(
+            "start-up",
+            &setups,
+            &pin,
+            &empty,
+            small_runs,
+            args.budget,
+            limit,
+        );
 
         let mut sizes = Vec::new();
         for &mb in &args.sizes {
@@ -1319,7 +1424,7 @@ fn run(args: &Args) -> Result<String, String> {
                 "compare: {label}: {} bytes in {} file(s)",
                 input.bytes, input.files
             );
-            let results = measure(&label, &setups, &pin, &input, runs, args.budget);
+            let results = measure(&label, &setups, &pin, &input, runs, args.budget, limit);
             let check_summary = check_summary(&input);
             sizes.push(SizeResult {
                 label,
@@ -1362,7 +1467,7 @@ fn run(args: &Args) -> Result<String, String> {
                             continue;
                         }
                         let label = format!("many files, -c {}", p.cpus.as_deref().unwrap_or(""));
-                        match measure(&label, &tools, p, &input, 1, f64::INFINITY).pop() {
+                        match measure(&label, &tools, p, &input, 1, f64::INFINITY, limit).pop() {
                             Some((_, Outcome::Measured { samples: s })) => samples.extend(s),
                             Some((_, other)) => *out = Some(other),
                             None => {}
