@@ -100,20 +100,20 @@ fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for block in model.all_blocks() {
         for d in model.directives(block) {
-            let values: Vec<&str> = match model.name(d) {
-                "proxy_set_header" => model.arg(d, 1).into_iter().collect(),
-                "proxy_pass" => model.arg(d, 0).into_iter().collect(),
-                "set" => model.arg(d, 1).into_iter().collect(),
+            let value = match model.name(d) {
+                "proxy_set_header" | "set" => model.arg(d, 1),
+                "proxy_pass" => model.arg(d, 0),
                 _ => continue,
             };
-            for value in values {
+            if let Some(value) = value {
                 for var in referenced(value) {
                     if c.variables.is_defined(var) {
                         continue;
                     }
-                    let braced = value.match_indices("${").any(|(i, _)| {
-                        value[i + 2..]
-                            .strip_prefix(var)
+                    let braced = memchr::memchr_iter(b'$', value.as_bytes()).any(|i| {
+                        value[i + 1..]
+                            .strip_prefix('{')
+                            .and_then(|r| r.strip_prefix(var))
                             .is_some_and(|r| r.starts_with('}'))
                     });
                     let template = || {
