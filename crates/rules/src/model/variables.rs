@@ -169,21 +169,24 @@ const PREFIXES: &[&str] = &[
     "jwt_header_",
 ];
 
-/// Directives whose argument at the given index defines a variable.
-const DEFINING: &[(&str, usize)] = &[
-    ("set", 0),
-    ("map", 1),
-    ("split_clients", 1),
-    ("perl_set", 0),
-    ("js_set", 0),
-    ("auth_request_set", 0),
-    ("auth_jwt_claim_set", 0),
-    ("auth_jwt_header_set", 0),
-    ("set_by_lua", 0),
-    ("set_by_lua_block", 0),
-    ("set_by_lua_file", 0),
-    ("lua_set", 0),
-];
+/// The index of the argument that defines a variable, for the directives
+/// that define one (a `match`: asked of every directive).
+fn defining_argument(name: &str) -> Option<usize> {
+    match name {
+        "set"
+        | "perl_set"
+        | "js_set"
+        | "auth_request_set"
+        | "auth_jwt_claim_set"
+        | "auth_jwt_header_set"
+        | "set_by_lua"
+        | "set_by_lua_block"
+        | "set_by_lua_file"
+        | "lua_set" => Some(0),
+        "map" | "split_clients" => Some(1),
+        _ => None,
+    }
+}
 
 /// The variables a configuration defines beyond the built-ins.
 #[derive(Debug, Default, Clone)]
@@ -198,7 +201,7 @@ impl Variables {
             for d in model.directives(block).chain(model.block(block).header) {
                 let name = model.name(d);
                 let file = model.file(d.file);
-                let defining = DEFINING.iter().find(|(n, _)| *n == name).map(|&(_, i)| i);
+                let defining = defining_argument(name);
                 let args = file.args(d.directive);
                 // geo [$address] $variable { ... }
                 let defining = defining.or((name == "geo").then(|| args.len().wrapping_sub(1)));
@@ -227,17 +230,24 @@ impl Variables {
 
     /// Whether `$name` exists: built in, in a built-in family, or defined.
     pub fn is_defined(&self, name: &str) -> bool {
-        BUILTINS.iter().any(|b| b.eq_ignore_ascii_case(name))
-            || PREFIXES.iter().any(|p| {
-                name.len() > p.len()
-                    && name.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-            })
+        // Built-in and defined names are stored lower-cased; most
+        // references already are.
+        let lower;
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            &lower
+        } else {
+            name
+        };
+        static BUILTIN_SET: std::sync::OnceLock<FastSet<&'static str>> = std::sync::OnceLock::new();
+        BUILTIN_SET
+            .get_or_init(|| BUILTINS.iter().copied().collect())
+            .contains(name)
+            || self.defined.contains(name)
+            || PREFIXES
+                .iter()
+                .any(|p| name.len() > p.len() && name.starts_with(p))
             || name.bytes().all(|b| b.is_ascii_digit())
-            || if name.bytes().any(|b| b.is_ascii_uppercase()) {
-                self.defined.contains(&name.to_ascii_lowercase())
-            } else {
-                self.defined.contains(name)
-            }
     }
 }
 
@@ -325,6 +335,29 @@ mod tests {
             referenced("$1action_name=$3").collect::<Vec<_>>(),
             ["1", "3"]
         );
+    }
+
+    /// Names are case-insensitive everywhere: built-ins, families and
+    /// defined names (ngx_http_add_variable compares with ngx_strncasecmp).
+    #[test]
+    fn defined_names_ignore_case() {
+        let mut vars = Variables::default();
+        vars.defined.insert("connection_upgrade".into());
+        for yes in [
+            "host",
+            "HOST",
+            "Remote_Addr",
+            "http_upgrade",
+            "HTTP_X_Forwarded_For",
+            "connection_upgrade",
+            "Connection_Upgrade",
+            "1",
+        ] {
+            assert!(vars.is_defined(yes), "{yes}");
+        }
+        for no in ["hosts", "http_", "connection_upgrade2", "x", "1a"] {
+            assert!(!vars.is_defined(no), "{no}");
+        }
     }
 
     #[test]

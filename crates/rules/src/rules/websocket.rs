@@ -323,35 +323,35 @@ pub fn upgrade_headers<'h, 'a>(
     proxy: &'h ProxySettings<'a>,
     maps: &std::collections::HashSet<String>,
 ) -> UpgradeHeaders<'h, 'a> {
-    let vars = |v: &str| -> Vec<String> { referenced(v).map(|x| x.to_ascii_lowercase()).collect() };
+    // Map names are stored lower-cased; most references already are.
+    let is_map = |v: &str| {
+        if v.bytes().any(|b| b.is_ascii_uppercase()) {
+            maps.contains(&v.to_ascii_lowercase())
+        } else {
+            maps.contains(v)
+        }
+    };
     let mut out = UpgradeHeaders {
         upgrade: None,
         connection: None,
         swapped: Vec::new(),
     };
     for h in &proxy.headers {
-        if !h.is("Upgrade") && !h.is("Connection") {
-            continue;
-        }
-        let used = vars(h.value);
+        let uses = |name: &str| referenced(h.value).any(|v| v.eq_ignore_ascii_case(name));
+        let uses_map = || referenced(h.value).any(is_map);
         if h.is("Upgrade") {
-            if used
-                .iter()
-                .any(|v| v == "connection_upgrade" || maps.contains(v))
-            {
+            if uses("connection_upgrade") || uses_map() {
                 out.swapped.push(h);
-            } else if used.iter().any(|v| v == "http_upgrade")
-                || h.value.eq_ignore_ascii_case("websocket")
-            {
+            } else if uses("http_upgrade") || h.value.eq_ignore_ascii_case("websocket") {
                 out.upgrade.get_or_insert(h);
             }
         } else if h.is("Connection") {
-            if used.iter().any(|v| v == "http_upgrade") {
+            if uses("http_upgrade") {
                 out.swapped.push(h);
             } else if contains_ignore_ascii_case(h.value, "upgrade")
-                || used.iter().any(|v| {
-                    v == "connection_upgrade" || v == "http_connection" || maps.contains(v)
-                })
+                || uses("connection_upgrade")
+                || uses("http_connection")
+                || uses_map()
             {
                 out.connection.get_or_insert(h);
             }

@@ -73,8 +73,12 @@ fn template_placeholders(c: &Checker) -> HashSet<String> {
         for d in literal_positions {
             for arg in model.file(d.file).arg_values(d.directive) {
                 let mut rest = arg;
-                while let Some(i) = rest.find("${") {
-                    let Some(end) = rest[i..].find('}') else {
+                while let Some(i) = memchr::memchr(b'$', rest.as_bytes()) {
+                    if rest.as_bytes().get(i + 1) != Some(&b'{') {
+                        rest = &rest[i + 1..];
+                        continue;
+                    }
+                    let Some(end) = memchr::memchr(b'}', &rest.as_bytes()[i..]) else {
                         break;
                     };
                     out.insert(rest[i + 2..i + end].to_ascii_lowercase());
