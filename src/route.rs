@@ -165,16 +165,14 @@ fn describe_location(model: &Model, block: BlockId) -> JsonLocation {
     let header = model.block(block).header.expect("a location has a header");
     let file = model.file(header.file);
     let args = model.args(header);
-    let (modifier, path) = parse_location_args(&args).unwrap_or((
-        nginx_wslint_rules::routing::location::Modifier::Prefix,
-        String::new(),
-    ));
+    let (modifier, path) = parse_location_args(&args)
+        .unwrap_or((nginx_wslint_rules::routing::location::Modifier::Prefix, ""));
     let position = file.line_col(header.directive.span.start);
     JsonLocation {
         file: file.path.display().to_string(),
         line: position.line,
         column: position.column,
         modifier: modifier.as_str(),
-        path,
+        path: path.to_string(),
     }
 }

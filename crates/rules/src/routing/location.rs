@@ -62,7 +62,10 @@ impl Modifier {
 /// path: `=/x`, `^~/x`, `~^/x`, `~*\.png$`). `None` for an invalid form.
 /// The modifier and path of a `location` directive (`header`), read
 /// without collecting its arguments.
-pub fn location_of(model: &Model, header: crate::model::DirRef) -> Option<(Modifier, String)> {
+pub fn location_of<'a>(
+    model: &Model<'a>,
+    header: crate::model::DirRef<'a>,
+) -> Option<(Modifier, &'a str)> {
     // More than two arguments is an error either way: three are enough.
     let mut args = [""; 3];
     let mut count = 0;
@@ -73,7 +76,7 @@ pub fn location_of(model: &Model, header: crate::model::DirRef) -> Option<(Modif
     parse_location_args(&args[..count])
 }
 
-pub fn parse_location_args(args: &[&str]) -> Option<(Modifier, String)> {
+pub fn parse_location_args<'s>(args: &[&'s str]) -> Option<(Modifier, &'s str)> {
     match args {
         [modifier, path] => {
             let m = match *modifier {
@@ -83,7 +86,7 @@ pub fn parse_location_args(args: &[&str]) -> Option<(Modifier, String)> {
                 "~*" => Modifier::RegexCaseless,
                 _ => return None,
             };
-            Some((m, path.to_string()))
+            Some((m, *path))
         }
         [path] => {
             let (m, rest) = if let Some(rest) = path.strip_prefix('=') {
@@ -99,7 +102,7 @@ pub fn parse_location_args(args: &[&str]) -> Option<(Modifier, String)> {
             } else {
                 (Modifier::Prefix, *path)
             };
-            Some((m, rest.to_string()))
+            Some((m, rest))
         }
         _ => None,
     }
@@ -117,21 +120,22 @@ const AUTO_REDIRECT_PASSES: &[&str] = &[
 ];
 
 #[derive(Debug)]
-pub struct Location {
+pub struct Location<'a> {
     pub block: BlockId,
     pub modifier: Modifier,
-    pub path: String,
+    /// The path as written (a slice of the configuration's text).
+    pub path: &'a str,
     pub regex: Option<NginxRegex>,
     pub auto_redirect: bool,
-    pub children: Level,
+    pub children: Level<'a>,
 }
 
 /// The locations directly inside a server or location.
 #[derive(Debug, Default)]
-pub struct Level {
-    pub locations: Vec<Location>,
+pub struct Level<'a> {
+    pub locations: Vec<Location<'a>>,
     /// Exact and prefix locations by name: (exact, inclusive).
-    statics: FastMap<Vec<u8>, (Option<usize>, Option<usize>)>,
+    statics: FastMap<&'a [u8], (Option<usize>, Option<usize>)>,
     /// Regex locations in file order.
     regexes: Vec<usize>,
 }
@@ -165,20 +169,20 @@ enum Static {
     None,
 }
 
-impl Level {
+impl<'a> Level<'a> {
     /// The location levels of a server (or location) block.
-    pub fn build(model: &Model, parent: BlockId, regexes: &mut RegexCache) -> Level {
+    pub fn build(model: &Model<'a>, parent: BlockId, regexes: &mut RegexCache) -> Level<'a> {
         Level::build_in(model, parent, false, regexes)
     }
 
     /// `inside_regex`: the parent is a regex location, whose nested exact
     /// and prefix locations nginx never consults.
     fn build_in(
-        model: &Model,
+        model: &Model<'a>,
         parent: BlockId,
         inside_regex: bool,
         regexes: &mut RegexCache,
-    ) -> Level {
+    ) -> Level<'a> {
         let mut level = Level {
             locations: Vec::with_capacity(
                 model
@@ -198,7 +202,7 @@ impl Level {
             };
             let regex = modifier
                 .is_regex()
-                .then(|| NginxRegex::cached(&path, modifier == Modifier::RegexCaseless, regexes));
+                .then(|| NginxRegex::cached(path, modifier == Modifier::RegexCaseless, regexes));
             let auto_redirect = path.ends_with('/')
                 && model
                     .directives(child)
@@ -207,11 +211,11 @@ impl Level {
             match modifier {
                 Modifier::Exact | Modifier::Prefix | Modifier::NoRegex if inside_regex => {}
                 Modifier::Exact => {
-                    let entry = level.statics.entry(path.as_bytes().to_vec()).or_default();
+                    let entry = level.statics.entry(path.as_bytes()).or_default();
                     entry.0.get_or_insert(index);
                 }
                 Modifier::Prefix | Modifier::NoRegex => {
-                    let entry = level.statics.entry(path.as_bytes().to_vec()).or_default();
+                    let entry = level.statics.entry(path.as_bytes()).or_default();
                     entry.1.get_or_insert(index);
                 }
                 Modifier::Regex | Modifier::RegexCaseless => level.regexes.push(index),
@@ -287,7 +291,7 @@ impl Level {
         }
         let mut with_slash = uri.to_vec();
         with_slash.push(b'/');
-        if let Some(&(exact, inclusive)) = self.statics.get(&with_slash) {
+        if let Some(&(exact, inclusive)) = self.statics.get(with_slash.as_slice()) {
             // The tree node redirects if either location proxies; the
             // redirect comes from the exact one when there is one.
             let redirects = |i: Option<usize>| i.is_some_and(|i| self.locations[i].auto_redirect);
@@ -306,9 +310,9 @@ impl Level {
     }
 
     /// Every location of this level and below, depth first.
-    pub fn all(&self) -> Vec<&Location> {
+    pub fn all(&self) -> Vec<&Location<'a>> {
         let mut out = Vec::new();
-        let mut stack: Vec<&Level> = vec![self];
+        let mut stack: Vec<&Level<'a>> = vec![self];
         while let Some(level) = stack.pop() {
             for location in level.locations.iter().rev() {
                 stack.push(&location.children);
@@ -327,27 +331,27 @@ mod tests {
     fn location_arguments_like_nginx() {
         assert_eq!(
             parse_location_args(&["=", "/x"]),
-            Some((Modifier::Exact, "/x".into()))
+            Some((Modifier::Exact, "/x"))
         );
         assert_eq!(
             parse_location_args(&["=/x"]),
-            Some((Modifier::Exact, "/x".into()))
+            Some((Modifier::Exact, "/x"))
         );
         assert_eq!(
             parse_location_args(&["~*\\.png$"]),
-            Some((Modifier::RegexCaseless, "\\.png$".into()))
+            Some((Modifier::RegexCaseless, "\\.png$"))
         );
         assert_eq!(
             parse_location_args(&["~^/x"]),
-            Some((Modifier::Regex, "^/x".into()))
+            Some((Modifier::Regex, "^/x"))
         );
         assert_eq!(
             parse_location_args(&["^~/x"]),
-            Some((Modifier::NoRegex, "/x".into()))
+            Some((Modifier::NoRegex, "/x"))
         );
         assert_eq!(
             parse_location_args(&["@back"]),
-            Some((Modifier::Named, "@back".into()))
+            Some((Modifier::Named, "@back"))
         );
         assert_eq!(parse_location_args(&["!", "/x"]), None);
     }

@@ -54,15 +54,15 @@ impl From<CannotEvaluate> for RouteError {
 }
 
 /// Servers and their location trees, built once for many requests.
-pub struct Router {
+pub struct Router<'a> {
     servers: Vec<Server>,
-    levels: Vec<Level>,
+    levels: Vec<Level<'a>>,
     /// Index into `levels` by server block.
     level_of: FastMap<BlockId, usize>,
 }
 
-impl Router {
-    pub fn new(model: &Model) -> Router {
+impl<'a> Router<'a> {
+    pub fn new(model: &Model<'a>) -> Router<'a> {
         let server_blocks: Vec<BlockId> = model
             .all_blocks()
             .filter(|&b| model.block(b).context == nginx_wslint_parser::Context::Server)
@@ -93,7 +93,7 @@ impl Router {
     }
 
     /// The location tree of a server.
-    pub fn level(&self, server: BlockId) -> Option<&Level> {
+    pub fn level(&self, server: BlockId) -> Option<&Level<'a>> {
         self.level_of.get(&server).map(|&i| &self.levels[i])
     }
 

@@ -146,12 +146,12 @@ impl LiteralForm {
     }
 }
 
-fn location_form(location: &Location) -> Option<LiteralForm> {
-    literal_form(&location.path, location.modifier == Modifier::RegexCaseless)
+fn location_form(location: &Location<'_>) -> Option<LiteralForm> {
+    literal_form(location.path, location.modifier == Modifier::RegexCaseless)
 }
 
 /// Every shadowed location of every server, in file order.
-pub fn shadowed_locations(router: &Router) -> Vec<Shadowing> {
+pub fn shadowed_locations(router: &Router<'_>) -> Vec<Shadowing> {
     let mut out = Vec::new();
     for server in router.servers() {
         let Some(root) = router.level(server.block) else {
@@ -162,7 +162,7 @@ pub fn shadowed_locations(router: &Router) -> Vec<Shadowing> {
             by_block: root.all().into_iter().map(|l| (l.block, l)).collect(),
         };
         // (level, the regex location it is nested in, if any)
-        let mut stack: Vec<(&Level, Option<BlockId>)> = vec![(root, None)];
+        let mut stack: Vec<(&Level<'_>, Option<BlockId>)> = vec![(root, None)];
         while let Some((level, regex_parent)) = stack.pop() {
             check_level(&server, level, regex_parent, &mut out);
             for location in &level.locations {
@@ -178,17 +178,17 @@ pub fn shadowed_locations(router: &Router) -> Vec<Shadowing> {
 }
 
 struct ServerLocations<'r> {
-    root: &'r Level,
-    by_block: FastMap<BlockId, &'r Location>,
+    root: &'r Level<'r>,
+    by_block: FastMap<BlockId, &'r Location<'r>>,
 }
 
 fn check_level(
     server: &ServerLocations,
-    level: &Level,
+    level: &Level<'_>,
     regex_parent: Option<BlockId>,
     out: &mut Vec<Shadowing>,
 ) {
-    let mut earlier_regexes: Vec<(&Location, LiteralForm)> = Vec::new();
+    let mut earlier_regexes: Vec<(&Location<'_>, LiteralForm)> = Vec::new();
     for location in &level.locations {
         match location.modifier {
             Modifier::Named => {}
@@ -196,7 +196,7 @@ fn check_level(
                 out.push(Shadowing {
                     location: location.block,
                     winner: regex_parent.expect("checked"),
-                    example: location.path.clone(),
+                    example: location.path.to_string(),
                     reason: ShadowReason::NestedInRegex,
                 });
             }
@@ -237,15 +237,15 @@ fn check_level(
 /// that the regex that wins takes every URI below the path.
 fn prefix_shadowed_by_regex(
     server: &ServerLocations,
-    location: &Location,
+    location: &Location<'_>,
     exact_twin: bool,
 ) -> Option<Shadowing> {
-    let path = &location.path;
+    let path = location.path;
     // The path itself, unless an exact location of that name answers it.
     let probe = if exact_twin {
-        format!("{path}~")
+        std::borrow::Cow::Owned(format!("{path}~"))
     } else {
-        path.clone()
+        std::borrow::Cow::Borrowed(path)
     };
     let Found::Location(winner) = server.root.find(probe.as_bytes()).ok()? else {
         return None;
@@ -261,7 +261,7 @@ fn prefix_shadowed_by_regex(
     form.covers_prefix(path).then_some(Shadowing {
         location: location.block,
         winner,
-        example: probe,
+        example: probe.into_owned(),
         reason: ShadowReason::RegexTakesPrefix,
     })
 }

@@ -50,7 +50,7 @@ pub struct LocationInfo<'a> {
     /// The `location` directive.
     pub header: DirRef<'a>,
     pub modifier: Modifier,
-    pub path: String,
+    pub path: &'a str,
     pub proxy: ProxySettings<'a>,
     /// The `*_pass` directive in effect and its name.
     pub pass: DirRef<'a>,
@@ -254,11 +254,11 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
         let own_headers = proxy.headers_level == Some(block) && headers_declare_upgrade(&proxy);
         let intent = if markers.marked(model, header) {
             Some(Intent::Comment)
-        } else if settings.websocket_paths.iter().any(|r| r.is_match(&path)) {
+        } else if settings.websocket_paths.iter().any(|r| r.is_match(path)) {
             Some(Intent::ConfiguredPath)
-        } else if modifier != Modifier::Named && path_looks_websocket(&path) {
+        } else if modifier != Modifier::Named && path_looks_websocket(path) {
             Some(Intent::Path)
-        } else if !modifier.is_regex() && serves_a_file(&path) {
+        } else if !modifier.is_regex() && serves_a_file(path) {
             None
         } else if own_headers || own_upgrade {
             Some(Intent::Headers { own: true })
