@@ -26,6 +26,10 @@ use regex::bytes::{Regex, RegexBuilder};
 pub struct NginxRegex {
     pub source: String,
     pub caseless: bool,
+    /// Bytes every match holds (`/api/` at the start of `^/api/(v1|v2)/`):
+    /// WS007 searches a server's regex locations once per probe, and a
+    /// server may have thousands.
+    literal: Arc<RequiredLiteral>,
     compiled: Arc<OnceLock<Compiled>>,
 }
 
@@ -57,6 +61,7 @@ impl NginxRegex {
         NginxRegex {
             source: source.to_string(),
             caseless,
+            literal: Arc::new(required_literal(source)),
             compiled: Arc::default(),
         }
     }
@@ -92,6 +97,9 @@ impl NginxRegex {
 
     /// Whether the regex matches `subject` as PCRE would.
     pub fn is_match(&self, subject: &[u8]) -> Result<bool, CannotEvaluate> {
+        if !self.literal.admits(subject, self.caseless) {
+            return Ok(false); // certain whatever else the pattern holds
+        }
         let compiled = self.compiled();
         if let (Err(_), Some(relaxed)) = (&compiled.regex, &compiled.relaxed) {
             if !relaxed.is_match(subject) {
@@ -118,6 +126,183 @@ impl NginxRegex {
                 reason: reason.clone(),
             })
     }
+}
+
+/// Literal bytes every match of a pattern contains: a subject without
+/// them is no match, without running the regex.
+#[derive(Debug, Default)]
+struct RequiredLiteral {
+    bytes: Box<[u8]>,
+    /// The bytes follow a leading `^`: the match starts with them.
+    at_start: bool,
+}
+
+impl RequiredLiteral {
+    fn admits(&self, subject: &[u8], caseless: bool) -> bool {
+        let needle = &self.bytes[..];
+        let same = |a: &[u8]| {
+            if caseless {
+                a.eq_ignore_ascii_case(needle)
+            } else {
+                a == needle
+            }
+        };
+        if needle.is_empty() {
+            true
+        } else if self.at_start {
+            subject.get(..needle.len()).is_some_and(same)
+        } else if caseless {
+            subject.windows(needle.len()).any(same)
+        } else {
+            memchr::memmem::find(subject, needle).is_some()
+        }
+    }
+}
+
+/// The literal a match of `source` must contain: after a leading `^`, the
+/// run of plain and escaped-punctuation bytes it starts with; otherwise the
+/// longest such run outside groups and classes. A byte a quantifier makes
+/// optional or repeatable ends its run without being counted. Nothing when
+/// unsure: a `|` outside groups (another branch need not contain it), an
+/// inline option such as `(?i)` or `(?x)` (it changes how the rest reads),
+/// or an escape such as `\d` or `\x41` (the scan stops there).
+fn required_literal(source: &str) -> RequiredLiteral {
+    let bytes = source.as_bytes();
+    if has_top_level_alternation(bytes) || has_inline_options(bytes) {
+        return RequiredLiteral::default();
+    }
+    let anchored = bytes.first() == Some(&b'^');
+    let mut run: Vec<u8> = Vec::new();
+    let mut prefix: Option<Vec<u8>> = None;
+    let mut longest: Vec<u8> = Vec::new();
+    let mut end_run = |run: &mut Vec<u8>| {
+        if anchored && prefix.is_none() {
+            prefix = Some(run.clone());
+        }
+        if run.len() > longest.len() {
+            longest = std::mem::take(run);
+        }
+        run.clear();
+    };
+    let mut i = usize::from(anchored);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'?' | b'*' | b'+' => {
+                run.pop();
+                end_run(&mut run);
+                i += 1;
+            }
+            b'{' => {
+                run.pop();
+                end_run(&mut run);
+                i = memchr::memchr(b'}', &bytes[i..]).map_or(bytes.len(), |end| i + end + 1);
+            }
+            b'\\' => match bytes.get(i + 1) {
+                Some(&next) if next.is_ascii_punctuation() => {
+                    run.push(next);
+                    i += 2;
+                }
+                _ => break,
+            },
+            b'(' => {
+                end_run(&mut run);
+                i = skip_group(bytes, i);
+            }
+            b'[' => {
+                end_run(&mut run);
+                i = skip_class(bytes, i) + 1;
+            }
+            b')' | b'|' => break,
+            b'.' | b'^' | b'$' | b']' | b'}' => {
+                end_run(&mut run);
+                i += 1;
+            }
+            c => {
+                run.push(c);
+                i += 1;
+            }
+        }
+    }
+    end_run(&mut run);
+    match prefix {
+        Some(prefix) if !prefix.is_empty() => RequiredLiteral {
+            bytes: prefix.into(),
+            at_start: true,
+        },
+        _ => RequiredLiteral {
+            bytes: longest.into(),
+            at_start: false,
+        },
+    }
+}
+
+/// The index of the `]` closing the class opened at `open` (or the end).
+fn skip_class(bytes: &[u8], open: usize) -> usize {
+    // `]` right after `[` or `[^` is a member.
+    let mut i = open + 1;
+    if bytes.get(i) == Some(&b'^') {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b']') {
+        i += 1;
+    }
+    while i < bytes.len() && bytes[i] != b']' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The index after the `)` closing the group opened at `open` (or the end).
+fn skip_group(bytes: &[u8], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' => i = skip_class(bytes, i),
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Whether the pattern sets options inline: `(?i)`, `(?x:...)`, `(?-s)`.
+fn has_inline_options(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"(?").any(|i| {
+        matches!(
+            bytes.get(i + 2),
+            Some(b'i' | b'm' | b's' | b'x' | b'J' | b'U' | b'n' | b'-' | b'^')
+        )
+    })
+}
+
+/// Whether `|` appears outside every group and character class.
+fn has_top_level_alternation(bytes: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' => i = skip_class(bytes, i),
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'|' if depth == 0 => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A pattern matching a superset of what the PCRE pattern matches, using
@@ -239,6 +424,110 @@ fn describe_error(error: &regex::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_literals_are_what_every_match_holds() {
+        let literal = |p: &str| {
+            let l = required_literal(p);
+            (String::from_utf8(l.bytes.to_vec()).unwrap(), l.at_start)
+        };
+        let start = |s: &str| (s.to_string(), true);
+        let inside = |s: &str| (s.to_string(), false);
+        assert_eq!(literal(r"^/api/(v1|v2)/"), start("/api/"));
+        assert_eq!(literal(r"^/ws/chat$"), start("/ws/chat"));
+        assert_eq!(literal(r"^\/static\/.*\.css$"), start("/static/"));
+        assert_eq!(literal(r"^/ab?c"), start("/a"), "b is optional");
+        assert_eq!(
+            literal(r"^/a\.?x"),
+            start("/a"),
+            "the escaped dot is optional"
+        );
+        assert_eq!(literal(r"^/ab{2}"), start("/a"));
+        assert_eq!(literal(r"^/a[|]x"), start("/a"), "`|` inside a class");
+        assert_eq!(literal(r"^/a[]|]x"), start("/a"), "`]` first in a class");
+        assert_eq!(literal(r"^/a\|b"), start("/a|b"), "an escaped `|`");
+        assert_eq!(literal(r"\.php$"), inside(".php"));
+        assert_eq!(literal(r"/r12/x$"), inside("/r12/x"));
+        assert_eq!(literal(r"^(/a|/b)/static/"), inside("/static/"));
+        assert_eq!(literal(r"/ab*cd"), inside("/a"), "the first of two as long");
+        assert_eq!(literal(r"^.well-known/x"), inside("well-known/x"));
+        assert_eq!(literal(r"(x)?/chat(y)+/ws"), inside("/chat"));
+        for none in [
+            r"^/a|/b",     // the other branch starts otherwise
+            r"^/a(x)|/b",  // alternation after a group
+            r"^/a[|]x|/b", // `|` in a class does not count, the last one does
+            r"(?i)/api",   // caseless from here on
+            r"^/a(?i)b",   // any inline option, even after the literal
+            r"/a(?x) b c", // extended: spaces are not literal
+            r"\d+",        // an escape that is not a byte
+            r"^\x2fapi",   // stops at the escape, before anything
+        ] {
+            assert_eq!(literal(none).0, "", "{none}");
+        }
+    }
+
+    /// The literal check never changes an answer: the same subjects give
+    /// the regex crate's own result, case-sensitive and caseless.
+    #[test]
+    fn the_literal_check_agrees_with_the_regex() {
+        let patterns = [
+            r"^/api/(v1|v2)/",
+            r"^/ws/chat$",
+            r"^\/static\/.*\.css$",
+            r"^/ab?c",
+            r"^/a\.?x",
+            r"^/a[|]x|/b",
+            r"^/a\|b",
+            r"^/WS/",
+            r"\.php$",
+            r"/r12/x$",
+            r"^(/a|/b)/static/",
+            r"(?i)/API",
+            r"/ab*cd",
+            r"(x)?/chat(y)+/ws",
+        ];
+        let subjects: [&[u8]; 21] = [
+            b"/api/v1/x",
+            b"/API/v2/",
+            b"/api/v3/",
+            b"/ws/chat",
+            b"/WS/CHAT",
+            b"/static/a.css",
+            b"/ac",
+            b"/abc",
+            b"/ax",
+            b"/a.x",
+            b"/b",
+            b"/a|b",
+            b"/ws/",
+            b"/x.php",
+            b"/R12/X",
+            b"/q/r12/x",
+            b"/b/static/",
+            b"/a/STATIC/",
+            b"/acd",
+            b"/abbbcd",
+            b"x/chatyy/ws",
+        ];
+        for pattern in patterns {
+            for caseless in [false, true] {
+                let ours = NginxRegex::new(pattern, caseless);
+                let reference = RegexBuilder::new(pattern)
+                    .unicode(false)
+                    .case_insensitive(caseless)
+                    .build()
+                    .unwrap();
+                for subject in subjects {
+                    assert_eq!(
+                        ours.is_match(subject),
+                        Ok(reference.is_match(subject)),
+                        "{pattern} caseless={caseless} on {}",
+                        String::from_utf8_lossy(subject)
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn matches_bytes_like_pcre_without_utf() {
