@@ -56,6 +56,8 @@ fn random_path(rng: &mut Rng, base: &str) -> String {
 }
 
 /// Writes a random `location` tree into `out`, one directive per line.
+/// `wide`: the server level gets 40 to 80 locations, enough regexes for the
+/// router's regex index (16 or more in one level).
 fn locations(
     rng: &mut Rng,
     out: &mut Vec<String>,
@@ -63,8 +65,11 @@ fn locations(
     parent_is_regex: bool,
     depth: usize,
     names: &mut Vec<String>,
+    wide: bool,
 ) {
-    let count = if depth == 0 {
+    let count = if depth == 0 && wide {
+        40 + rng.below(41)
+    } else if depth == 0 {
         2 + rng.below(9)
     } else {
         1 + rng.below(3)
@@ -124,6 +129,7 @@ fn locations(
                 modifier.starts_with('~'),
                 depth + 1,
                 names,
+                false,
             );
         }
         out.push(format!("{}}}", "  ".repeat(depth + 1)));
@@ -229,7 +235,9 @@ fn run(configs: usize, requests: usize, seed: u64) {
         let port = common::free_port();
         let mut lines = Vec::new();
         let mut names = Vec::new();
-        locations(&mut rng, &mut lines, None, false, 0, &mut names);
+        // Every third configuration is wide.
+        let wide = config_index % 3 == 2;
+        locations(&mut rng, &mut lines, None, false, 0, &mut names, wide);
         // Line numbers count from the first location line: the header below
         // has exactly HEADER_LINES lines.
         let header = format!(

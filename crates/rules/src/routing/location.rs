@@ -138,6 +138,78 @@ pub struct Level<'a> {
     statics: FastMap<&'a [u8], (Option<usize>, Option<usize>)>,
     /// Regex locations in file order.
     regexes: Vec<usize>,
+    /// For a level with many regexes: which ones a URI can match.
+    regex_index: Option<RegexIndex>,
+}
+
+/// The regex locations of a level filed by the literal their matches start
+/// with (`^/api/...`), so that a URI is tried only against those whose
+/// literal it starts with and those with none, still in file order. A
+/// regex skipped this way would have answered "no match" (see
+/// `NginxRegex::is_match`), so the answer is the same.
+#[derive(Debug, Default)]
+struct RegexIndex {
+    /// Locations of regexes with no start literal.
+    unfiled: Vec<usize>,
+    /// Case-sensitive, then caseless (lower-cased) literals.
+    by_literal: [FastMap<Box<[u8]>, Vec<usize>>; 2],
+    /// The distinct literal lengths of each map, ascending.
+    lengths: [Vec<usize>; 2],
+}
+
+/// Levels with fewer regexes are searched one regex after another.
+const INDEXED_REGEXES: usize = 16;
+
+impl RegexIndex {
+    fn build(locations: &[Location], regexes: &[usize]) -> RegexIndex {
+        let mut index = RegexIndex::default();
+        for &i in regexes {
+            let regex = locations[i].regex.as_ref();
+            match regex.and_then(|r| Some((r.start_literal()?, r.caseless))) {
+                Some((literal, caseless)) => {
+                    let key = if caseless {
+                        literal.to_ascii_lowercase().into()
+                    } else {
+                        literal.into()
+                    };
+                    let which = usize::from(caseless);
+                    index.lengths[which].push(literal.len());
+                    index.by_literal[which].entry(key).or_default().push(i);
+                }
+                None => index.unfiled.push(i),
+            }
+        }
+        for lengths in &mut index.lengths {
+            lengths.sort_unstable();
+            lengths.dedup();
+        }
+        index
+    }
+
+    /// The regex locations `uri` may match, in file order.
+    fn candidates(&self, uri: &[u8]) -> std::borrow::Cow<'_, [usize]> {
+        let mut filed = Vec::new();
+        let mut look_up = |which: usize, subject: &[u8]| {
+            for &len in self.lengths[which]
+                .iter()
+                .take_while(|&&l| l <= subject.len())
+            {
+                if let Some(found) = self.by_literal[which].get(&subject[..len]) {
+                    filed.extend_from_slice(found);
+                }
+            }
+        };
+        look_up(0, uri);
+        if !self.lengths[1].is_empty() {
+            look_up(1, &uri.to_ascii_lowercase());
+        }
+        if filed.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.unfiled);
+        }
+        filed.extend_from_slice(&self.unfiled);
+        filed.sort_unstable();
+        std::borrow::Cow::Owned(filed)
+    }
 }
 
 /// What the search found.
@@ -231,6 +303,9 @@ impl<'a> Level<'a> {
                 children,
             });
         }
+        if level.regexes.len() >= INDEXED_REGEXES {
+            level.regex_index = Some(RegexIndex::build(&level.locations, &level.regexes));
+        }
         level
     }
 
@@ -262,7 +337,15 @@ impl<'a> Level<'a> {
             Static::None => {}
         }
         if !noregex {
-            for &i in &self.regexes {
+            let candidates;
+            let regexes = match &self.regex_index {
+                Some(index) => {
+                    candidates = index.candidates(uri);
+                    &candidates[..]
+                }
+                None => &self.regexes[..],
+            };
+            for &i in regexes {
                 let location = &self.locations[i];
                 let regex = location
                     .regex
@@ -333,10 +416,7 @@ mod tests {
             parse_location_args(&["=", "/x"]),
             Some((Modifier::Exact, "/x"))
         );
-        assert_eq!(
-            parse_location_args(&["=/x"]),
-            Some((Modifier::Exact, "/x"))
-        );
+        assert_eq!(parse_location_args(&["=/x"]), Some((Modifier::Exact, "/x")));
         assert_eq!(
             parse_location_args(&["~*\\.png$"]),
             Some((Modifier::RegexCaseless, "\\.png$"))

@@ -95,6 +95,13 @@ impl NginxRegex {
         })
     }
 
+    /// The bytes every match starts with, when known (as written; compare
+    /// them ignoring ASCII case when `caseless`): what a level's regex
+    /// index files the regex under.
+    pub fn start_literal(&self) -> Option<&[u8]> {
+        (self.literal.at_start && !self.literal.bytes.is_empty()).then_some(&self.literal.bytes[..])
+    }
+
     /// Whether the regex matches `subject` as PCRE would.
     pub fn is_match(&self, subject: &[u8]) -> Result<bool, CannotEvaluate> {
         if !self.literal.admits(subject, self.caseless) {
@@ -135,6 +142,8 @@ struct RequiredLiteral {
     bytes: Box<[u8]>,
     /// The bytes follow a leading `^`: the match starts with them.
     at_start: bool,
+    /// A searcher for `bytes`, built once.
+    finder: Option<memchr::memmem::Finder<'static>>,
 }
 
 impl RequiredLiteral {
@@ -153,6 +162,8 @@ impl RequiredLiteral {
             subject.get(..needle.len()).is_some_and(same)
         } else if caseless {
             subject.windows(needle.len()).any(same)
+        } else if let Some(finder) = &self.finder {
+            finder.find(subject).is_some()
         } else {
             memchr::memmem::find(subject, needle).is_some()
         }
@@ -228,8 +239,11 @@ fn required_literal(source: &str) -> RequiredLiteral {
         Some(prefix) if !prefix.is_empty() => RequiredLiteral {
             bytes: prefix.into(),
             at_start: true,
+            finder: None,
         },
         _ => RequiredLiteral {
+            finder: (!longest.is_empty())
+                .then(|| memchr::memmem::Finder::new(&longest).into_owned()),
             bytes: longest.into(),
             at_start: false,
         },

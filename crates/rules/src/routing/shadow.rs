@@ -20,7 +20,7 @@
 //! in the number of locations for prefix locations; regex pairs of one level
 //! are compared by their literals.
 
-use crate::fast_hash::FastMap;
+use crate::fast_hash::{FastMap, FastSet};
 
 use crate::model::BlockId;
 use crate::routing::location::{Found, Level, Location, Modifier};
@@ -189,6 +189,12 @@ fn check_level(
     out: &mut Vec<Shadowing>,
 ) {
     let mut earlier_regexes: Vec<(&Location<'_>, LiteralForm)> = Vec::new();
+    let exact_paths: FastSet<&str> = level
+        .locations
+        .iter()
+        .filter(|l| l.modifier == Modifier::Exact)
+        .map(|l| l.path)
+        .collect();
     for location in &level.locations {
         match location.modifier {
             Modifier::Named => {}
@@ -203,10 +209,7 @@ fn check_level(
             // A nested `^~` stops only its own level's regexes: outer
             // regexes can still take it, which the routing probe finds.
             Modifier::Prefix | Modifier::NoRegex => {
-                let exact_twin = level
-                    .locations
-                    .iter()
-                    .any(|l| l.modifier == Modifier::Exact && l.path == location.path);
+                let exact_twin = exact_paths.contains(location.path);
                 if let Some(s) = prefix_shadowed_by_regex(server, location, exact_twin) {
                     out.push(s);
                 }
