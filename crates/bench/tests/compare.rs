@@ -28,7 +28,7 @@ fn report(dir: &Path, args: &[&str]) -> String {
     let out = dir.join("report.md");
     let output = compare()
         .args(["--sizes", "0.02", "--runs", "1", "--includes-per-mb", "100"])
-        .args(["--many-files", "2", "--many-mb", "0.02"])
+        .args(["--many-files", "2", "--many-mb", "0.02", "--scaling", "0"])
         .arg("--dir")
         .arg(dir.join("work"))
         .arg("--out")
@@ -161,4 +161,34 @@ fn a_run_past_the_time_limit_is_stopped_and_reported_as_a_bound() {
     assert!(row.contains("stopped at the time limit"), "{row}");
     assert!(row.contains("| > 50"), "a bound of about 500 ms: {row}");
     assert!(!row.contains("failed"), "{row}");
+}
+
+/// The scaling cases (one server with N locations, N included files) are
+/// measured, and nginx accepts their files: `nginx -t` must not fail.
+#[test]
+fn scaling_cases_are_measured_and_valid_for_nginx() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec!["--scaling", "8", "--tools", "check,nginx"];
+    let bin = wslint();
+    let bin_arg = bin.as_ref().map(|b| b.display().to_string());
+    if let Some(bin) = &bin_arg {
+        args.extend(["--bin", bin]);
+    }
+    let report = report(dir.path(), &args);
+    for case in ["8 locations in one server", "8 included files"] {
+        let check = report
+            .lines()
+            .find(|l| l.starts_with(&format!("| {case} | `nginx-wslint check`")))
+            .unwrap_or_else(|| panic!("no {case} row in:\n{report}"));
+        assert_eq!(check.contains(" MB |"), bin.is_some(), "{check}");
+        let at = report.find(check).unwrap();
+        let nginx = report[at..]
+            .lines()
+            .find(|l| l.contains("`nginx -t`"))
+            .expect("an nginx row");
+        assert!(
+            !nginx.contains("failed"),
+            "nginx rejects the {case} file: {nginx}"
+        );
+    }
 }

@@ -46,6 +46,8 @@ usage: compare [OPTIONS]
   --many-files N         also time `check DIR` on N generated files, on one core and on
                          all (default 64; 0 = skip; skipped with one CPU)
   --many-mb X            total size of those files in MB (default 10)
+  --scaling N            also time every tool on one server with N locations and on
+                         N included files (default 10000; 0 = skip)
   --budget SECS          a tool is not run again at a size once its runs there took
                          SECS in all (default 600)
   --time-limit SECS      a run is stopped after SECS and reported as taking more
@@ -101,6 +103,7 @@ struct Args {
     nginx: String,
     crossplane: String,
     many_files: usize,
+    scaling: usize,
     many_mb: f64,
     budget: f64,
     time_limit: f64,
@@ -132,6 +135,7 @@ fn parse_args() -> Result<Args, String> {
         nginx: "nginx".into(),
         crossplane: "crossplane".into(),
         many_files: 64,
+        scaling: 10_000,
         many_mb: 10.0,
         budget: 600.0,
         time_limit: 600.0,
@@ -208,6 +212,7 @@ fn parse_args() -> Result<Args, String> {
             "--nginx" => a.nginx = value()?,
             "--crossplane" => a.crossplane = value()?,
             "--many-files" => a.many_files = unsigned(value()?)? as usize,
+            "--scaling" => a.scaling = unsigned(value()?)? as usize,
             "--many-mb" => a.many_mb = parse_mb("--many-mb", &value()?)?,
             "--budget" => {
                 let v = value()?;
@@ -753,6 +758,58 @@ fn empty_input(dir: &Path) -> Result<Input, String> {
 }
 
 /// `count` stand-alone configurations of `mb` MB in total, in `dir`.
+/// One server holding `count` locations: prefix, `^`-anchored regex with a
+/// named capture, exact, and WebSocket proxy in turn.
+fn generate_locations(dir: &Path, count: usize) -> Result<Input, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let mut text = String::from(
+        "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n    server {\n        listen 127.0.0.1:8080;\n",
+    );
+    for i in 0..count {
+        let _ = match i % 4 {
+            0 => writeln!(text, "        location /app{i}/ {{ proxy_pass http://127.0.0.1:{}; }}", 8000 + i % 100),
+            1 => writeln!(text, "        location ~ ^/r{i}/(?<part>[a-z]+)$ {{ proxy_pass http://127.0.0.1:8001/$part; }}"),
+            2 => writeln!(text, "        location = /exact{i} {{ return 204; }}"),
+            _ => writeln!(text, "        location /ws{i}/ {{ proxy_pass http://127.0.0.1:9000; proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; proxy_read_timeout 1h; }}"),
+        };
+    }
+    text.push_str("    }\n}\n");
+    let conf = dir.join("nginx.conf");
+    std::fs::write(&conf, &text).map_err(|e| format!("writing {}: {e}", conf.display()))?;
+    Ok(Input {
+        dir: dir.to_path_buf(),
+        conf,
+        bytes: text.len(),
+        files: 1,
+        stats: None,
+    })
+}
+
+/// An `http` block including `count` files of one WebSocket server each.
+fn generate_fan_out(dir: &Path, count: usize) -> Result<Input, String> {
+    let sites = dir.join("sites");
+    std::fs::create_dir_all(&sites).map_err(|e| e.to_string())?;
+    let main = "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n    include sites/*.conf;\n}\n";
+    let conf = dir.join("nginx.conf");
+    std::fs::write(&conf, main).map_err(|e| format!("writing {}: {e}", conf.display()))?;
+    let mut bytes = main.len();
+    for i in 0..count {
+        let site = format!(
+            "server {{\n    listen 127.0.0.1:8080;\n    server_name s{i}.example;\n    location /ws/ {{\n        proxy_pass http://127.0.0.1:9000;\n        proxy_http_version 1.1;\n        proxy_set_header Upgrade $http_upgrade;\n        proxy_set_header Connection $connection_upgrade;\n        proxy_read_timeout 1h;\n    }}\n}}\n"
+        );
+        let path = sites.join(format!("s{i:05}.conf"));
+        std::fs::write(&path, &site).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        bytes += site.len();
+    }
+    Ok(Input {
+        dir: dir.to_path_buf(),
+        conf,
+        bytes,
+        files: 1 + count,
+        stats: None,
+    })
+}
+
 fn generate_many(dir: &Path, count: usize, mb: f64, seed: u64) -> Result<Input, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let each = ((mb * 1_000_000.0) as usize / count).max(1);
@@ -905,6 +962,8 @@ struct Report<'a> {
     load: (Option<String>, Option<String>),
     empty: Vec<(Tool, Outcome)>,
     sizes: Vec<SizeResult>,
+    /// One server with many locations; many included files.
+    scaling: Vec<SizeResult>,
     many: Option<Many>,
 }
 
@@ -977,6 +1036,7 @@ impl Report<'_> {
             self.linearity(m);
         }
         self.targets(m);
+        self.scaling(m);
         self.many(m);
         md
     }
@@ -1063,23 +1123,7 @@ impl Report<'_> {
     }
 
     fn results(&self, m: &mut String) {
-        let _ = writeln!(
-            m,
-            "| input | tool | median time | min–max | MB/s | time vs `check` | peak RSS | RSS ÷ input |"
-        );
-        let _ = writeln!(m, "|---|---|---:|---:|---:|---:|---:|---:|");
-        for s in &self.sizes {
-            let check = s.median(Tool::Check);
-            for (i, (tool, outcome)) in s.results.iter().enumerate() {
-                let label = if i == 0 { s.label.as_str() } else { "" };
-                let _ = writeln!(
-                    m,
-                    "| {label} | {} | {}",
-                    tool.label(),
-                    row_cells(outcome, s.input.bytes, check, s.runs)
-                );
-            }
-        }
+        results_table(m, &self.sizes);
         let _ = writeln!(
             m,
             "\nTime vs `check`: the tool's median time ÷ `check`'s (how many times longer it takes than `check`). \"budget\": a tool is not run again at a size once its runs there took {} s in all (`--budget`).\n",
@@ -1087,6 +1131,45 @@ impl Report<'_> {
         );
     }
 
+    /// Shapes that are quadratic in a naive implementation: every request
+    /// path of a server searched against all its regex locations, and
+    /// include fan-out.
+    fn scaling(&self, m: &mut String) {
+        if self.scaling.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            m,
+            "Scaling cases (one run each of every tool, medians of {}): one `server` with {n} locations (a quarter each prefix, `^`-anchored regex with a named capture, exact, and WebSocket proxy), and an `http` block including {n} files of one server each:\n",
+            self.scaling[0].runs,
+            n = thousands(self.args.scaling)
+        );
+        results_table(m, &self.scaling);
+        let _ = writeln!(m);
+    }
+}
+
+fn results_table(m: &mut String, sizes: &[SizeResult]) {
+    let _ = writeln!(
+        m,
+        "| input | tool | median time | min–max | MB/s | time vs `check` | peak RSS | RSS ÷ input |"
+    );
+    let _ = writeln!(m, "|---|---|---:|---:|---:|---:|---:|---:|");
+    for s in sizes {
+        let check = s.median(Tool::Check);
+        for (i, (tool, outcome)) in s.results.iter().enumerate() {
+            let label = if i == 0 { s.label.as_str() } else { "" };
+            let _ = writeln!(
+                m,
+                "| {label} | {} | {}",
+                tool.label(),
+                row_cells(outcome, s.input.bytes, check, s.runs)
+            );
+        }
+    }
+}
+
+impl Report<'_> {
     fn startup(&self, m: &mut String) {
         let _ = writeln!(
             m,
@@ -1435,6 +1518,31 @@ fn run(args: &Args) -> Result<String, String> {
             });
         }
 
+        let mut scaling = Vec::new();
+        if args.scaling > 0 {
+            for (label, input) in [
+                (
+                    format!("{} locations in one server", thousands(args.scaling)),
+                    generate_locations(&root.join("locations"), args.scaling)?,
+                ),
+                (
+                    format!("{} included files", thousands(args.scaling)),
+                    generate_fan_out(&root.join("fan-out"), args.scaling)?,
+                ),
+            ] {
+                let runs = args.runs.unwrap_or(5);
+                let results = measure(&label, &setups, &pin, &input, runs, args.budget, limit);
+                let check_summary = check_summary(&input);
+                scaling.push(SizeResult {
+                    label,
+                    input,
+                    runs,
+                    results,
+                    check_summary,
+                });
+            }
+        }
+
         let cpus = all_cpus();
         let check_setup = setups.iter().find(|(t, _)| *t == Tool::Check);
         let many = match (args.many_files, &pin.cpus, cpus, check_setup) {
@@ -1498,6 +1606,7 @@ fn run(args: &Args) -> Result<String, String> {
             load: (load_before, load_average()),
             empty,
             sizes,
+            scaling,
             many,
         };
         Ok(report.markdown())
