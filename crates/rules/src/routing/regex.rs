@@ -29,7 +29,7 @@ pub struct NginxRegex {
     /// Bytes every match holds (`/api/` at the start of `^/api/(v1|v2)/`):
     /// WS007 searches a server's regex locations once per probe, and a
     /// server may have thousands.
-    literal: Arc<RequiredLiteral>,
+    literal: Arc<OnceLock<RequiredLiteral>>,
     compiled: Arc<OnceLock<Compiled>>,
 }
 
@@ -61,7 +61,7 @@ impl NginxRegex {
         NginxRegex {
             source: source.to_string(),
             caseless,
-            literal: Arc::new(required_literal(source)),
+            literal: Arc::default(),
             compiled: Arc::default(),
         }
     }
@@ -99,12 +99,18 @@ impl NginxRegex {
     /// them ignoring ASCII case when `caseless`): what a level's regex
     /// index files the regex under.
     pub fn start_literal(&self) -> Option<&[u8]> {
-        (self.literal.at_start && !self.literal.bytes.is_empty()).then_some(&self.literal.bytes[..])
+        let literal = self.literal();
+        (literal.at_start && !literal.bytes.is_empty()).then_some(&literal.bytes[..])
+    }
+
+    /// Found on first use, like the compiled regex.
+    fn literal(&self) -> &RequiredLiteral {
+        self.literal.get_or_init(|| required_literal(&self.source))
     }
 
     /// Whether the regex matches `subject` as PCRE would.
     pub fn is_match(&self, subject: &[u8]) -> Result<bool, CannotEvaluate> {
-        if !self.literal.admits(subject, self.caseless) {
+        if !self.literal().admits(subject, self.caseless) {
             return Ok(false); // certain whatever else the pattern holds
         }
         let compiled = self.compiled();

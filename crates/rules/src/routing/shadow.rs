@@ -189,12 +189,16 @@ fn check_level(
     out: &mut Vec<Shadowing>,
 ) {
     let mut earlier_regexes: Vec<(&Location<'_>, LiteralForm)> = Vec::new();
-    let exact_paths: FastSet<&str> = level
-        .locations
-        .iter()
-        .filter(|l| l.modifier == Modifier::Exact)
-        .map(|l| l.path)
-        .collect();
+    // Exact locations by path, for levels large enough that a scan per
+    // prefix location would be quadratic.
+    let exact_paths: Option<FastSet<&str>> = (level.locations.len() > 16).then(|| {
+        level
+            .locations
+            .iter()
+            .filter(|l| l.modifier == Modifier::Exact)
+            .map(|l| l.path)
+            .collect()
+    });
     for location in &level.locations {
         match location.modifier {
             Modifier::Named => {}
@@ -209,7 +213,13 @@ fn check_level(
             // A nested `^~` stops only its own level's regexes: outer
             // regexes can still take it, which the routing probe finds.
             Modifier::Prefix | Modifier::NoRegex => {
-                let exact_twin = exact_paths.contains(location.path);
+                let exact_twin = match &exact_paths {
+                    Some(paths) => paths.contains(location.path),
+                    None => level
+                        .locations
+                        .iter()
+                        .any(|l| l.modifier == Modifier::Exact && l.path == location.path),
+                };
                 if let Some(s) = prefix_shadowed_by_regex(server, location, exact_twin) {
                     out.push(s);
                 }
