@@ -6,7 +6,9 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use nginx_wslint_parser::{context, ConfigSet, Context, Entry, LoadOptions, Span};
+use nginx_wslint_parser::{
+    context, ConfigSet, Context, Entry, LoadOptions, ParseMode, SourceFile, Span,
+};
 use nginx_wslint_rules::diagnostic::{self, Diagnostic};
 use nginx_wslint_rules::model::time::parse_msec;
 use nginx_wslint_rules::model::version::Version;
@@ -183,6 +185,23 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
             .clone()
             .unwrap_or_else(|| PathBuf::from("-"));
         config.add_entry_source(&name, source);
+    }
+    // Many files: read and parse them on every core first; loading them
+    // below (includes, entries) then finds them parsed. An overlay (the
+    // passes of --fix) stands for some files: those are read from it.
+    if files.len() > 1 && overlay.is_empty() {
+        let parsed: Vec<(PathBuf, SourceFile)> = files
+            .par_iter()
+            .filter_map(|path| {
+                let canonical = std::fs::canonicalize(path).ok()?;
+                let bytes = std::fs::read(&canonical).ok()?;
+                let file = SourceFile::parse_with_mode(path, bytes, ParseMode::Directives);
+                Some((canonical, file))
+            })
+            .collect();
+        for (canonical, file) in parsed {
+            config.add_parsed(canonical, file);
+        }
     }
     for file in files {
         let loaded = match single_file_text.take() {

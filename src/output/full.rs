@@ -8,6 +8,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 use nginx_wslint_parser::ConfigSet;
+use rayon::prelude::*;
 
 use super::display_path;
 use nginx_wslint_rules::diagnostic::{Diagnostic, Severity};
@@ -205,37 +206,47 @@ pub fn print(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_wrap_lines(false);
-    let mut line_starts_by_file = std::collections::HashMap::new();
-    for d in diagnostics {
-        let source = &config.file(d.file).source();
-        let line_starts = line_starts_by_file
-            .entry(d.file)
-            .or_insert_with(|| line_starts(source));
-        let short = quotable(source, d.span.start as usize)
-            && d.related
-                .as_ref()
-                .is_none_or(|(span, _)| quotable(source, span.start as usize));
-        let report = Report {
-            diagnostic: d,
-            source: NamedBytes {
-                name: display_path(config, d),
-                bytes: source,
-                line_starts,
-            },
-            place: (!short).then(|| {
-                format!(
-                    "{}:{}:{}",
-                    display_path(config, d),
-                    d.start.line,
-                    d.start.column
-                )
-            }),
-        };
-        let mut rendered = String::new();
-        handler
-            .render_report(&mut rendered, &report)
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        out.write_all(rendered.as_bytes())?;
+    // Line starts of each file with findings, then every report rendered
+    // on its own (in parallel: a many-file run has thousands) and written
+    // in order.
+    let mut files: Vec<_> = diagnostics.iter().map(|d| d.file).collect();
+    files.sort_unstable();
+    files.dedup();
+    let line_starts_by_file: std::collections::HashMap<_, _> = files
+        .par_iter()
+        .map(|&file| (file, line_starts(config.file(file).source())))
+        .collect();
+    let rendered: Vec<Result<String, fmt::Error>> = diagnostics
+        .par_iter()
+        .map(|d| {
+            let source = config.file(d.file).source();
+            let short = quotable(source, d.span.start as usize)
+                && d.related
+                    .as_ref()
+                    .is_none_or(|(span, _)| quotable(source, span.start as usize));
+            let report = Report {
+                diagnostic: d,
+                source: NamedBytes {
+                    name: display_path(config, d),
+                    bytes: source,
+                    line_starts: &line_starts_by_file[&d.file],
+                },
+                place: (!short).then(|| {
+                    format!(
+                        "{}:{}:{}",
+                        display_path(config, d),
+                        d.start.line,
+                        d.start.column
+                    )
+                }),
+            };
+            let mut text = String::new();
+            handler.render_report(&mut text, &report).map(|_| text)
+        })
+        .collect();
+    for text in rendered {
+        let text = text.map_err(|e| io::Error::other(e.to_string()))?;
+        out.write_all(text.as_bytes())?;
         writeln!(out)?;
     }
     Ok(())

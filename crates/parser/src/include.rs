@@ -172,6 +172,23 @@ impl ConfigSet {
         Ok(self.add_entry(file, path))
     }
 
+    /// Adds a file that the caller read (from `canonical`, the canonical
+    /// form of `file.path`) and parsed with [`ParseMode::Directives`],
+    /// typically many files in parallel: loading it as an entry, or
+    /// including it, then takes it from here. Ignored when an overlay or a
+    /// virtual file stands for that path or it is loaded already.
+    pub fn add_parsed(&mut self, canonical: PathBuf, file: SourceFile) {
+        let key = (canonical, ParseMode::Directives);
+        if self.virtual_files.is_some()
+            || self.overlay.contains_key(&key.0)
+            || self.by_path.contains_key(&key)
+        {
+            return;
+        }
+        self.by_path.insert(key, FileId(self.files.len() as u32));
+        self.files.push(file);
+    }
+
     /// Adds an entry whose text is already in memory (standard input).
     pub fn add_entry_source(&mut self, path: &Path, source: Vec<u8>) -> Entry {
         let id = FileId(self.files.len() as u32);

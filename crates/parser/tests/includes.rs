@@ -299,3 +299,46 @@ fn payload_lists_files_in_crossplane_order_with_include_indices() {
     );
     assert_eq!(json["config"][2]["parsed"][1]["comment"], " why");
 }
+
+/// Files parsed ahead (in parallel by the CLI) are what loading finds, as
+/// an entry and as an include, and an overlay still stands for its path.
+#[test]
+fn files_parsed_ahead_are_loaded_from_memory_and_overlays_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.conf"), "events {}\nhttp { include b.conf; }\n").unwrap();
+    std::fs::write(d.join("b.conf"), "server { listen 1; }\n").unwrap();
+    let parse_ahead = |name: &str, text: &str| {
+        let path = d.join(name);
+        let canonical = std::fs::canonicalize(&path).unwrap();
+        let file =
+            SourceFile::parse_with_mode(&path, text.as_bytes().to_vec(), ParseMode::Directives);
+        (canonical, file)
+    };
+
+    // The parsed text, not the disk's, is what loading sees.
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: None,
+        follow_includes: true,
+    });
+    let (canonical, file) = parse_ahead("b.conf", "server { listen 2; }\n");
+    config.add_parsed(canonical, file);
+    let entry = config.load_entry(&d.join("a.conf")).unwrap();
+    let b = config.reachable(entry)[0];
+    assert_eq!(config.file(b).source(), b"server { listen 2; }\n");
+    let entry_b = config.load_entry(&d.join("b.conf")).unwrap();
+    assert_eq!(entry_b.file, b, "one file, loaded once");
+    assert_eq!(config.file_ids().count(), 2);
+
+    // An overlay wins over a file parsed ahead.
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: None,
+        follow_includes: true,
+    });
+    let canonical = std::fs::canonicalize(d.join("b.conf")).unwrap();
+    config.set_overlay([(canonical, b"server { listen 3; }\n".to_vec())].into());
+    let (canonical, file) = parse_ahead("b.conf", "server { listen 2; }\n");
+    config.add_parsed(canonical, file);
+    let entry = config.load_entry(&d.join("b.conf")).unwrap();
+    assert_eq!(config.file(entry.file).source(), b"server { listen 3; }\n");
+}
