@@ -137,6 +137,66 @@ fn scalars_come_from_the_innermost_level_and_pass_from_the_location() {
     );
 }
 
+/// `pass` answers what `proxy_settings(..).pass` does, for every block.
+#[test]
+fn the_handler_alone_agrees_with_the_settings() {
+    let (_dir, config) = load(&[(
+        "nginx.conf",
+        "events {}\nhttp { server {\n  location /a/ { proxy_pass http://127.0.0.1:1;\n    if ($arg_x) { return 403; }\n    limit_except GET { deny all; }\n    location /a/b/ { return 200; } }\n  location /c/ { grpc_pass 127.0.0.1:2; proxy_pass http://127.0.0.1:3; }\n } }\n",
+    )]);
+    let model = Model::build(&config, config.entries[0], Context::Main);
+    let v: Version = V126.parse().unwrap();
+    let mut with_pass = 0;
+    for block in model.all_blocks() {
+        let pass = model.pass(block);
+        let same = |a: Option<nginx_wslint_rules::model::DirRef>,
+                    b: Option<nginx_wslint_rules::model::DirRef>| match (a, b) {
+            (Some(a), Some(b)) => std::ptr::eq(a.directive, b.directive),
+            (None, None) => true,
+            _ => false,
+        };
+        assert!(same(pass, model.proxy_settings(block, v).pass), "{block:?}");
+        with_pass += usize::from(pass.is_some());
+    }
+    assert_eq!(with_pass, 4, "/a/, its if and limit_except, /c/");
+}
+
+/// `everywhere` lists one name's directives in block order, a file included
+/// twice once per inclusion.
+#[test]
+fn everywhere_finds_every_directive_of_a_name() {
+    let (_dir, config) = load(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n server { set $a 1; include s.inc; location / { set $b 2; } }\n server { include s.inc; }\n}\n",
+        ),
+        ("s.inc", "set $c 3;\n"),
+    ]);
+    let model = Model::build(&config, config.entries[0], Context::Main);
+    let found: Vec<&str> = model
+        .everywhere("set")
+        .iter()
+        .map(|&(block, d)| {
+            assert!(
+                model
+                    .directives(block)
+                    .any(|x| std::ptr::eq(x.directive, d.directive)),
+                "its own block"
+            );
+            model.arg(d, 0).unwrap()
+        })
+        .collect();
+    // Blocks in the order they open: the first server, its location, the
+    // second server.
+    assert_eq!(found, ["$a", "$c", "$b", "$c"]);
+    assert_eq!(
+        model.everywhere("set").len(),
+        4,
+        "asked again, from the cache"
+    );
+    assert!(model.everywhere("proxy_pass").is_empty());
+}
+
 // --- F9 against real nginx --------------------------------------------------
 
 /// A backend that answers every request with the request head it received.

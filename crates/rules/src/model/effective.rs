@@ -191,19 +191,7 @@ impl<'a> Model<'a> {
                 source: None,
             },
         };
-        // The handler: this block's own *_pass, or for if/limit_except the
-        // enclosing location's.
-        let pass = self.ancestry(block).find_map(|b| {
-            let own = self
-                .directives(b)
-                .filter(|d| PASS_DIRECTIVES.contains(&self.name(*d)))
-                .last();
-            match (own, self.block(b).context) {
-                (Some(d), _) => Some(Some(d)),
-                (None, Context::If | Context::LimitExcept) => None,
-                (None, _) => Some(None),
-            }
-        });
+        let pass = self.pass(block);
         ProxySettings {
             headers_level,
             headers: headers_level
@@ -217,9 +205,28 @@ impl<'a> Model<'a> {
             read_timeout: timeout("proxy_read_timeout"),
             send_timeout: timeout("proxy_send_timeout"),
             resolver: self.inherited(block, "resolver"),
-            pass: pass.flatten(),
+            pass,
             incomplete: self.http_levels(block).any(|l| self.has_unread_include(l)),
         }
+    }
+
+    /// The handler of `block`: its own last `*_pass`, or for `if` and
+    /// `limit_except` the enclosing location's. Cheaper than
+    /// [`proxy_settings`](Self::proxy_settings), which includes it.
+    pub fn pass(&self, block: BlockId) -> Option<DirRef<'a>> {
+        self.ancestry(block)
+            .find_map(|b| {
+                let own = self
+                    .directives(b)
+                    .filter(|d| PASS_DIRECTIVES.contains(&self.name(*d)))
+                    .last();
+                match (own, self.block(b).context) {
+                    (Some(d), _) => Some(Some(d)),
+                    (None, Context::If | Context::LimitExcept) => None,
+                    (None, _) => Some(None),
+                }
+            })
+            .flatten()
     }
 
     /// Whether a block has an `include` that pulled in no file.

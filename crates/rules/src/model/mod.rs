@@ -70,7 +70,14 @@ pub struct Model<'a> {
     level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
     /// `upstream` blocks by lower-cased name (first wins), built on first use.
     upstreams: std::sync::OnceLock<std::collections::HashMap<String, BlockId>>,
+    /// [`everywhere`](Model::everywhere)'s answers by name, as (block,
+    /// item index): no borrow of the configuration in a lock, which would
+    /// make `Model` invariant in its lifetime.
+    everywhere: std::sync::Mutex<FastMap<&'static str, ItemsNamed>>,
 }
+
+/// Where the directives of one name are: (block, item index).
+type ItemsNamed = std::sync::Arc<[(BlockId, u32)]>;
 
 impl<'a> Model<'a> {
     pub const ROOT: BlockId = BlockId(0);
@@ -91,6 +98,7 @@ impl<'a> Model<'a> {
             by_name: FastMap::default(),
             level_facts: Vec::new(),
             upstreams: std::sync::OnceLock::new(),
+            everywhere: std::sync::Mutex::default(),
         };
         let mut count = 0usize;
         // Explicit stack of (block being filled, remaining nodes of a file).
@@ -261,6 +269,42 @@ impl<'a> Model<'a> {
                 Item::Directive(d) if self.name(*d) == name => Some(*d),
                 _ => None,
             })
+    }
+
+    /// Every directive named `name`, with its block, in the order of
+    /// [`all_blocks`](Model::all_blocks) then [`directives`](Model::directives).
+    /// Rules that judge one kind of directive wherever it is share one scan
+    /// of the model per name instead of one each.
+    pub fn everywhere(&self, name: &'static str) -> Vec<(BlockId, DirRef<'a>)> {
+        let found = {
+            let mut cache = self
+                .everywhere
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cache
+                .entry(name)
+                .or_insert_with(|| {
+                    let mut found = Vec::new();
+                    for block in self.all_blocks() {
+                        for (i, item) in self.block(block).items.iter().enumerate() {
+                            if matches!(item, Item::Directive(d) if self.name(*d) == name) {
+                                found.push((block, i as u32));
+                            }
+                        }
+                    }
+                    found.into()
+                })
+                .clone()
+        };
+        found
+            .iter()
+            .filter_map(
+                |&(block, i)| match self.block(block).items.get(i as usize) {
+                    Some(Item::Directive(d)) => Some((block, *d)),
+                    _ => None,
+                },
+            )
+            .collect()
     }
 
     /// The child blocks of a block, in order.

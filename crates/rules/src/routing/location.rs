@@ -138,8 +138,9 @@ pub struct Level<'a> {
     statics: FastMap<&'a [u8], (Option<usize>, Option<usize>)>,
     /// Regex locations in file order.
     regexes: Vec<usize>,
-    /// For a level with many regexes: which ones a URI can match.
-    regex_index: Option<RegexIndex>,
+    /// For a level with many regexes: which ones a URI can match (boxed:
+    /// most levels have none, and every location holds a level).
+    regex_index: Option<Box<RegexIndex>>,
 }
 
 /// The regex locations of a level filed by the literal their matches start
@@ -304,7 +305,10 @@ impl<'a> Level<'a> {
             });
         }
         if level.regexes.len() >= INDEXED_REGEXES {
-            level.regex_index = Some(RegexIndex::build(&level.locations, &level.regexes));
+            level.regex_index = Some(Box::new(RegexIndex::build(
+                &level.locations,
+                &level.regexes,
+            )));
         }
         level
     }

@@ -231,6 +231,11 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
         let Some(header) = model.block(block).header else {
             continue;
         };
+        // Most locations of a large configuration pass to nothing: skip
+        // them before gathering their effective settings.
+        if model.pass(block).is_none() {
+            continue;
+        }
         let Some((modifier, path)) = location_of(model, header) else {
             continue;
         };

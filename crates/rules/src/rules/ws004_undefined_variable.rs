@@ -102,37 +102,39 @@ fn check(c: &mut Checker) {
     }
     let placeholders = template_placeholders(c);
     let mut found = Vec::new();
-    for block in model.all_blocks() {
-        for d in model.directives(block) {
-            let value = match model.name(d) {
-                "proxy_set_header" | "set" => model.arg(d, 1),
-                "proxy_pass" => model.arg(d, 0),
-                _ => continue,
-            };
-            if let Some(value) = value {
-                for var in referenced(value) {
-                    if c.variables.is_defined(var) {
-                        continue;
-                    }
-                    let braced = memchr::memchr_iter(b'$', value.as_bytes()).any(|i| {
-                        value[i + 1..]
-                            .strip_prefix('{')
-                            .and_then(|r| r.strip_prefix(var))
-                            .is_some_and(|r| r.starts_with('}'))
-                    });
-                    let template = || {
-                        model
-                            .file(d.file)
-                            .path
-                            .to_string_lossy()
-                            .contains(".template")
-                    };
-                    if braced && (template() || placeholders.contains(&var.to_ascii_lowercase())) {
-                        continue;
-                    }
-                    found.push((d, var.to_string()));
-                }
+    let (headers, sets, passes) = (
+        model.everywhere("proxy_set_header"),
+        model.everywhere("set"),
+        model.everywhere("proxy_pass"),
+    );
+    let values = headers
+        .iter()
+        .chain(sets.iter())
+        .map(|&(_, d)| (d, model.arg(d, 1)))
+        .chain(passes.iter().map(|&(_, d)| (d, model.arg(d, 0))));
+    for (d, value) in values {
+        let Some(value) = value else { continue };
+        for var in referenced(value) {
+            if c.variables.is_defined(var) {
+                continue;
             }
+            let braced = memchr::memchr_iter(b'$', value.as_bytes()).any(|i| {
+                value[i + 1..]
+                    .strip_prefix('{')
+                    .and_then(|r| r.strip_prefix(var))
+                    .is_some_and(|r| r.starts_with('}'))
+            });
+            let template = || {
+                model
+                    .file(d.file)
+                    .path
+                    .to_string_lossy()
+                    .contains(".template")
+            };
+            if braced && (template() || placeholders.contains(&var.to_ascii_lowercase())) {
+                continue;
+            }
+            found.push((d, var.to_string()));
         }
     }
     for (d, var) in found {

@@ -116,9 +116,11 @@ fn fix_proxy_pass(
 
 /// `server host:port` in an upstream → `server host:port resolve`, with a
 /// `zone` and a `resolver` in the upstream when missing (1.27.3+ only).
+/// `block`: the `upstream` block holding the `server` line `d`.
 fn fix_upstream_server(
     c: &Checker,
     d: DirRef,
+    block: BlockId,
     resolver: &str,
     resolve_supported: bool,
 ) -> Option<Fix> {
@@ -126,14 +128,7 @@ fn fix_upstream_server(
         return None;
     }
     let model = c.model;
-    let upstream = model.blocks.iter().enumerate().find_map(|(i, b)| {
-        let id = BlockId(i as u32);
-        model
-            .directives(id)
-            .any(|x| std::ptr::eq(x.directive, d.directive))
-            .then_some((id, b.header))
-    })?;
-    let (block, header) = (upstream.0, upstream.1?);
+    let header = model.block(block).header?;
     let name = model.arg(header, 0)?;
     let word = arg_word(model, d, 0)?;
     let mut edits = vec![Edit::insertion(d.file.0, word.span.end, " resolve")];
@@ -155,19 +150,25 @@ fn fix_upstream_server(
     ))
 }
 
+/// Where a static name was found: a `proxy_pass` in a block, or a
+/// `server` line in an `upstream` block.
+#[derive(Clone, Copy)]
+enum Site {
+    Pass(BlockId),
+    Upstream(BlockId),
+}
+
 fn check(c: &mut Checker) {
     let model = c.model;
     let resolve_supported = c.settings.target.at_least(Version::UPSTREAM_RESOLVE);
     let mut found = Vec::new();
-    for block in model.all_blocks() {
-        for d in model.directives_named(block, "proxy_pass") {
-            let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
-            if host_kind(model, &url) == HostKind::StaticName
-                && !maybe_external_upstream(model, &url)
-            {
-                found.push((d, url.host, Some(block)));
-            }
+    for &(block, d) in model.everywhere("proxy_pass").iter() {
+        let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
+        if host_kind(model, &url) == HostKind::StaticName && !maybe_external_upstream(model, &url) {
+            found.push((d, url.host, Site::Pass(block)));
         }
+    }
+    for block in model.all_blocks() {
         if model.block_name(block) == "upstream" {
             for server in upstream_servers(model, block) {
                 // With `resolve` the author asked for run-time resolution
@@ -177,7 +178,7 @@ fn check(c: &mut Checker) {
                     continue;
                 }
                 if server_host_kind(model, &server.url) == HostKind::StaticName {
-                    found.push((server.directive, server.url.host, None));
+                    found.push((server.directive, server.url.host, Site::Upstream(block)));
                 }
             }
         }
@@ -187,8 +188,8 @@ fn check(c: &mut Checker) {
         .resolver
         .clone()
         .unwrap_or_else(|| "ADDRESS".into());
-    for (d, host, pass_block) in found {
-        let in_upstream = pass_block.is_none();
+    for (d, host, site) in found {
+        let in_upstream = matches!(site, Site::Upstream(_));
         let span = c.header_span(d);
         let message = format!(
             "`{}` names host \"{host}\", which nginx resolves only at start and reload: if it does not resolve then, nginx refuses to start; if its address changes, nginx keeps the old one",
@@ -205,9 +206,11 @@ fn check(c: &mut Checker) {
             .settings
             .resolver
             .as_deref()
-            .and_then(|resolver| match pass_block {
-                Some(block) => fix_proxy_pass(c, d, block, resolver, resolve_supported),
-                None => fix_upstream_server(c, d, resolver, resolve_supported),
+            .and_then(|resolver| match site {
+                Site::Pass(block) => fix_proxy_pass(c, d, block, resolver, resolve_supported),
+                Site::Upstream(block) => {
+                    fix_upstream_server(c, d, block, resolver, resolve_supported)
+                }
             });
         if let Some(diag) = c.report(RULE.code, d, span, message) {
             diag.help = Some(help);

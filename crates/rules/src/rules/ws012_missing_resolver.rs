@@ -52,11 +52,9 @@ fn check(c: &mut Checker) {
     }
     // Literal values of `set $var value` anywhere.
     let mut set_values: Vec<(String, &str)> = Vec::new();
-    for block in model.all_blocks() {
-        for d in model.directives_named(block, "set") {
-            if let (Some(var), Some(value)) = (model.arg(d, 0), model.arg(d, 1)) {
-                set_values.push((var.trim_start_matches('$').to_ascii_lowercase(), value));
-            }
+    for &(_, d) in model.everywhere("set").iter() {
+        if let (Some(var), Some(value)) = (model.arg(d, 0), model.arg(d, 1)) {
+            set_values.push((var.trim_start_matches('$').to_ascii_lowercase(), value));
         }
     }
     let needs_dns = |value: &str| -> bool {

@@ -38,25 +38,24 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
-    for block in model.all_blocks() {
+    for &(block, d) in model.everywhere("proxy_pass").iter() {
         // In `location = /x` only one URI arrives anyway.
         let exact = model
             .block(block)
             .header
             .is_some_and(|h| model.name(h) == "location" && model.arg(h, 0) == Some("="));
-        for d in model.directives_named(block, "proxy_pass") {
-            let value = model.arg(d, 0).unwrap_or("");
-            let url = parse_pass_url(value);
-            if !url.has_variables || !value.contains("://") || exact {
-                continue;
-            }
-            // A URI built from variables (captures, `$uri`, `$args`, ...) is
-            // built on purpose; a constant one replaces every request's URI.
-            if let Some(uri) = url.uri.filter(|u| referenced(u).next().is_none()) {
-                found.push((d, uri));
-            }
+        let value = model.arg(d, 0).unwrap_or("");
+        let url = parse_pass_url(value);
+        if !url.has_variables || !value.contains("://") || exact {
+            continue;
+        }
+        // A URI built from variables (captures, `$uri`, `$args`, ...) is
+        // built on purpose; a constant one replaces every request's URI.
+        if let Some(uri) = url.uri.filter(|u| referenced(u).next().is_none()) {
+            found.push((d, uri));
         }
     }
+
     for (d, uri) in found {
         let message = format!(
             "`{}` uses variables and the URI \"{uri}\": nginx then sends that URI instead of the request's (query string dropped), for every request",

@@ -31,14 +31,11 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
-    for block in model.all_blocks() {
-        for d in model.directives(block) {
-            let name = model.name(d);
-            if (name == "proxy_read_timeout" || name == "proxy_send_timeout")
-                && model.arg(d, 0).and_then(|v| parse_msec(v).ok()) == Some(0)
-            {
-                found.push(d);
-            }
+    let reads = model.everywhere("proxy_read_timeout");
+    let sends = model.everywhere("proxy_send_timeout");
+    for &(_, d) in reads.iter().chain(sends.iter()) {
+        if model.arg(d, 0).and_then(|v| parse_msec(v).ok()) == Some(0) {
+            found.push(d);
         }
     }
     for d in found {

@@ -31,12 +31,10 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
-    for block in model.all_blocks() {
-        for d in model.directives_named(block, "proxy_pass") {
-            let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
-            if url.scheme == "ws" || url.scheme == "wss" {
-                found.push((d, url.scheme));
-            }
+    for &(_, d) in model.everywhere("proxy_pass").iter() {
+        let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
+        if url.scheme == "ws" || url.scheme == "wss" {
+            found.push((d, url.scheme));
         }
     }
     for (d, scheme) in found {
