@@ -636,6 +636,21 @@ fn run_once(
     }
 }
 
+/// Releases this process's freed memory and resets its peak RSS. Linux
+/// carries the spawning process's high-water mark into the child's
+/// `ru_maxrss` (`exec` records the old address space's peak, and a
+/// `vfork`-style spawn shares ours), so a run after generating a large
+/// input would report at least our size.
+fn reset_own_peak_rss() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: malloc_trim only returns free heap memory to the system.
+        unsafe { libc::malloc_trim(0) };
+        // "5" resets the peak RSS to the current RSS (proc(5), clear_refs).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+}
+
 /// `runs` interleaved runs of every tool on `input`.
 fn measure(
     label: &str,
@@ -648,6 +663,7 @@ fn measure(
 ) -> Vec<(Tool, Outcome)> {
     let work = input.dir.join(".compare");
     let _ = std::fs::create_dir_all(&work);
+    reset_own_peak_rss();
     let mut results: Vec<(Tool, Outcome)> = tools
         .iter()
         .map(|(tool, setup)| {
