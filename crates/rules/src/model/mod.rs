@@ -70,14 +70,20 @@ pub struct Model<'a> {
     level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
     /// `upstream` blocks by lower-cased name (first wins), built on first use.
     upstreams: std::sync::OnceLock<std::collections::HashMap<String, BlockId>>,
-    /// [`everywhere`](Model::everywhere)'s answers by name, as (block,
-    /// item index): no borrow of the configuration in a lock, which would
-    /// make `Model` invariant in its lifetime.
-    everywhere: std::sync::Mutex<FastMap<&'static str, ItemsNamed>>,
+    /// Where the directives named in [`EVERYWHERE`] are, by its index, as
+    /// (block, item index), found in one pass on first use.
+    everywhere: std::sync::OnceLock<[Vec<(BlockId, u32)>; EVERYWHERE.len()]>,
 }
 
-/// Where the directives of one name are: (block, item index).
-type ItemsNamed = std::sync::Arc<[(BlockId, u32)]>;
+/// The names [`Model::everywhere`] indexes: those rules look for in every
+/// block.
+const EVERYWHERE: [&str; 5] = [
+    "proxy_pass",
+    "proxy_set_header",
+    "set",
+    "proxy_read_timeout",
+    "proxy_send_timeout",
+];
 
 impl<'a> Model<'a> {
     pub const ROOT: BlockId = BlockId(0);
@@ -98,7 +104,7 @@ impl<'a> Model<'a> {
             by_name: FastMap::default(),
             level_facts: Vec::new(),
             upstreams: std::sync::OnceLock::new(),
-            everywhere: std::sync::Mutex::default(),
+            everywhere: std::sync::OnceLock::new(),
         };
         let mut count = 0usize;
         // Explicit stack of (block being filled, remaining nodes of a file).
@@ -275,28 +281,28 @@ impl<'a> Model<'a> {
     /// [`all_blocks`](Model::all_blocks) then [`directives`](Model::directives).
     /// Rules that judge one kind of directive wherever it is share one scan
     /// of the model per name instead of one each.
-    pub fn everywhere(&self, name: &'static str) -> Vec<(BlockId, DirRef<'a>)> {
-        let found = {
-            let mut cache = self
-                .everywhere
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            cache
-                .entry(name)
-                .or_insert_with(|| {
-                    let mut found = Vec::new();
-                    for block in self.all_blocks() {
-                        for (i, item) in self.block(block).items.iter().enumerate() {
-                            if matches!(item, Item::Directive(d) if self.name(*d) == name) {
-                                found.push((block, i as u32));
-                            }
-                        }
-                    }
-                    found.into()
-                })
-                .clone()
+    pub fn everywhere(&self, name: &str) -> Vec<(BlockId, DirRef<'a>)> {
+        let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) else {
+            // Not indexed: one scan.
+            return self
+                .all_blocks()
+                .flat_map(|b| self.directives(b).map(move |d| (b, d)))
+                .filter(|(_, d)| self.name(*d) == name)
+                .collect();
         };
-        found
+        let index = self.everywhere.get_or_init(|| {
+            let mut index: [Vec<(BlockId, u32)>; EVERYWHERE.len()] = Default::default();
+            for block in self.all_blocks() {
+                for (i, item) in self.block(block).items.iter().enumerate() {
+                    let Item::Directive(d) = item else { continue };
+                    if let Some(slot) = EVERYWHERE.iter().position(|n| *n == self.name(*d)) {
+                        index[slot].push((block, i as u32));
+                    }
+                }
+            }
+            index
+        });
+        index[slot]
             .iter()
             .filter_map(
                 |&(block, i)| match self.block(block).items.get(i as usize) {
