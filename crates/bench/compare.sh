@@ -9,7 +9,8 @@
 #
 # Environment: SIZES (1,10,100), RUNS (unset: 5 below 100 MB, 3 from 100 MB),
 # CPU (1, or none), INCLUDES_PER_MB (10), MANY_FILES (64; 0 skips),
-# MANY_MB (10), BUDGET (600: a tool is not run again at a size once its runs
+# MANY_MB (10), SCALING (10000: one server with that many locations, and
+# that many included files; 0 skips them), BUDGET (600: a tool is not run again at a size once its runs
 # there took that many seconds), TIME_LIMIT (600: a run is stopped after that
 # many seconds and reported as "> N s"; nginx -t takes half an hour at
 # 100 MB), SEED (1), OUT (target/bench-compare.md),
@@ -32,6 +33,7 @@ args=(
     --includes-per-mb "${INCLUDES_PER_MB:-10}"
     --many-files "${MANY_FILES:-64}"
     --many-mb "${MANY_MB:-10}"
+    --scaling "${SCALING:-10000}"
     --budget "${BUDGET:-600}"
     --time-limit "${TIME_LIMIT:-600}"
     --seed "${SEED:-1}"
