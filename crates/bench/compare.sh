@@ -12,8 +12,8 @@
 # MANY_MB (10), SCALING (10000: one server with that many locations, and
 # that many included files; 0 skips them), BUDGET (600: a tool is not run again at a size once its runs
 # there took that many seconds), TIME_LIMIT (600: a run is stopped after that
-# many seconds and reported as "> N s"; nginx -t takes half an hour at
-# 100 MB), SEED (1), OUT (target/bench-compare.md),
+# many seconds and reported as "> N s"; nginx -t takes minutes at 100 MB),
+# SEED (1), OUT (target/bench-compare.md),
 # KEEP=1 keeps the generated files. Further arguments go to the `compare`
 # binary (see `--help`), e.g. `crates/bench/compare.sh --tools check,nginx`.
 #

@@ -52,7 +52,7 @@ usage: compare [OPTIONS]
                          SECS in all (default 600)
   --time-limit SECS      a run is stopped after SECS and reported as taking more
                          than that; the tool is not run again at that size
-                         (default 600: nginx -t at 100 MB takes half an hour)
+                         (default 600: nginx -t at 100 MB takes minutes)
   --dir DIR              where to generate (default: a new temporary directory, removed
                          at the end unless --keep)
   --keep                 keep the generated files
