@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use nginx_wslint_parser::{ConfigSet, Context, LoadOptions};
 use nginx_wslint_rules::model::{BlockId, Model};
 use nginx_wslint_rules::routing::router::Router;
-use nginx_wslint_rules::routing::shadow::{shadowed_locations, ShadowReason};
+use nginx_wslint_rules::routing::shadow::{
+    shadowed_locations, shadowed_locations_in, ShadowReason,
+};
 
 fn fixture() -> PathBuf {
     common::fixtures().join("shadowing/nginx.conf")
@@ -138,4 +140,52 @@ fn ten_thousand_locations_in_one_server() {
     assert!(claims
         .iter()
         .all(|c| c.reason == ShadowReason::RegexTakesPrefix));
+}
+
+/// WS007's per-server analysis (`shadowed_locations_in`: one tree at a
+/// time, servers without a regex location skipped) finds exactly what the
+/// whole router finds, on the shadowing fixture and on the real-world
+/// corpus.
+#[test]
+fn per_server_analysis_matches_the_router() {
+    let mut paths = vec![fixture()];
+    let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::fixtures().join("../../shared/corpus/real"));
+    if let Ok(entries) = std::fs::read_dir(&corpus) {
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        paths.extend(files);
+    }
+    let key = |s: &nginx_wslint_rules::routing::shadow::Shadowing| {
+        (
+            s.location,
+            s.winner,
+            format!("{:?}", s.reason),
+            s.example.clone(),
+        )
+    };
+    let mut compared = 0;
+    for path in &paths {
+        let mut config = ConfigSet::new(LoadOptions {
+            prefix: None,
+            follow_includes: true,
+        });
+        let Ok(entry) = config.load_entry(path) else {
+            continue;
+        };
+        let model = Model::build(&config, entry, Context::Main);
+        let whole: Vec<_> = shadowed_locations(&Router::new(&model))
+            .iter()
+            .map(key)
+            .collect();
+        let per_server: Vec<_> = shadowed_locations_in(&model).iter().map(key).collect();
+        assert_eq!(whole, per_server, "{}", path.display());
+        compared += 1;
+    }
+    eprintln!("compared {compared} configurations");
+    assert!(compared >= 1);
 }

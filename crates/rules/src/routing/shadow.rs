@@ -22,9 +22,11 @@
 
 use crate::fast_hash::{FastMap, FastSet};
 
-use crate::model::BlockId;
-use crate::routing::location::{Found, Level, Location, Modifier};
+use crate::model::{BlockId, Model};
+use crate::routing::location::{location_of, Found, Level, Location, Modifier};
+use crate::routing::regex::RegexCache;
 use crate::routing::router::Router;
+use nginx_wslint_parser::Context;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShadowReason {
@@ -154,24 +156,67 @@ fn location_form(location: &Location<'_>) -> Option<LiteralForm> {
 pub fn shadowed_locations(router: &Router<'_>) -> Vec<Shadowing> {
     let mut out = Vec::new();
     for server in router.servers() {
-        let Some(root) = router.level(server.block) else {
-            continue;
-        };
-        let server = ServerLocations {
-            root,
-            by_block: root.all().into_iter().map(|l| (l.block, l)).collect(),
-        };
-        // (level, the regex location it is nested in, if any)
-        let mut stack: Vec<(&Level<'_>, Option<BlockId>)> = vec![(root, None)];
-        while let Some((level, regex_parent)) = stack.pop() {
-            check_level(&server, level, regex_parent, &mut out);
-            for location in &level.locations {
-                let parent =
-                    regex_parent.or(location.modifier.is_regex().then_some(location.block));
-                stack.push((&location.children, parent));
-            }
+        if let Some(root) = router.level(server.block) {
+            shadowed_in_server(root, &mut out);
         }
     }
+    in_file_order(out)
+}
+
+/// [`shadowed_locations`] for a model without a whole [`Router`]: one
+/// server's location tree at a time, and only for servers with a regex
+/// location, since every kind of shadowing involves one. (A router also
+/// reads every server's names and listens, and holds every tree at once.)
+pub fn shadowed_locations_in(model: &Model<'_>) -> Vec<Shadowing> {
+    let mut regexes = RegexCache::default();
+    let mut out = Vec::new();
+    for server in model.all_blocks() {
+        if model.block(server).context == Context::Server && has_regex_location(model, server) {
+            let root = Level::build(model, server, &mut regexes);
+            shadowed_in_server(&root, &mut out);
+        }
+    }
+    in_file_order(out)
+}
+
+/// Whether a `location ~` or `location ~*` is anywhere inside `block`.
+fn has_regex_location(model: &Model<'_>, block: BlockId) -> bool {
+    let mut stack = vec![block];
+    while let Some(b) = stack.pop() {
+        for child in model.children(b) {
+            if model.block_name(child) != "location" {
+                continue;
+            }
+            let header = model.block(child).header;
+            if header
+                .and_then(|h| location_of(model, h))
+                .is_some_and(|(modifier, _)| modifier.is_regex())
+            {
+                return true;
+            }
+            stack.push(child);
+        }
+    }
+    false
+}
+
+fn shadowed_in_server(root: &Level<'_>, out: &mut Vec<Shadowing>) {
+    let server = ServerLocations {
+        root,
+        by_block: root.all().into_iter().map(|l| (l.block, l)).collect(),
+    };
+    // (level, the regex location it is nested in, if any)
+    let mut stack: Vec<(&Level<'_>, Option<BlockId>)> = vec![(root, None)];
+    while let Some((level, regex_parent)) = stack.pop() {
+        check_level(&server, level, regex_parent, out);
+        for location in &level.locations {
+            let parent = regex_parent.or(location.modifier.is_regex().then_some(location.block));
+            stack.push((&location.children, parent));
+        }
+    }
+}
+
+fn in_file_order(mut out: Vec<Shadowing>) -> Vec<Shadowing> {
     out.sort_by_key(|s| s.location);
     out.dedup_by_key(|s| s.location);
     out

@@ -1,7 +1,6 @@
 use nginx_wslint_autofix::{Edit, Fix};
 
-use crate::routing::router::Router;
-use crate::routing::shadow::{shadowed_locations, ShadowReason};
+use crate::routing::shadow::{shadowed_locations_in, ShadowReason};
 use crate::rules::fix::arg_word;
 use crate::rules::{declare_rule, Checker};
 
@@ -49,9 +48,10 @@ declare_rule! {
 
 fn check(c: &mut Checker) {
     let model = c.model;
-    // Built here, not with the checker: only this rule routes, and the
-    // location trees are large in a large configuration.
-    let findings = shadowed_locations(&Router::new(c.model));
+    // Location trees are built here, a server at a time, not with the
+    // checker: only this rule routes, and they are large in a large
+    // configuration.
+    let findings = shadowed_locations_in(c.model);
     for s in findings {
         let (Some(location), Some(winner)) =
             (model.block(s.location).header, model.block(s.winner).header)
