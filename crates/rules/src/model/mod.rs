@@ -295,7 +295,8 @@ impl<'a> Model<'a> {
             for block in self.all_blocks() {
                 for (i, item) in self.block(block).items.iter().enumerate() {
                     let Item::Directive(d) = item else { continue };
-                    if let Some(slot) = EVERYWHERE.iter().position(|n| *n == self.name(*d)) {
+                    let name = self.name(*d);
+                    if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
                         index[slot].push((block, i as u32));
                     }
                 }
