@@ -108,8 +108,10 @@ const FILE_EXTENSIONS: &[&str] = &[
 ];
 
 fn serves_a_file(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+    let path = path.as_bytes();
+    FILE_EXTENSIONS.iter().any(|e| {
+        path.len() >= e.len() && path[path.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+    })
 }
 
 /// Whether a location path (prefix or regex text) has a WebSocket-looking
@@ -124,18 +126,22 @@ pub fn path_looks_websocket(path: &str) -> bool {
     if last.eq_ignore_ascii_case("negotiate") || last.eq_ignore_ascii_case("info") {
         return false;
     }
+    // One buffer for every segment: this runs for every proxying location.
+    let mut lower = String::new();
     path.split('/').any(|segment| {
         // Regex syntax around a segment: `^`, `$`, escapes, groups.
-        let cleaned: String = segment
-            .chars()
-            .filter(|c| {
-                !matches!(
-                    c,
-                    '^' | '$' | '\\' | '(' | ')' | '?' | '*' | '+' | '[' | ']'
-                )
-            })
-            .collect();
-        let lower = cleaned.to_ascii_lowercase();
+        lower.clear();
+        lower.extend(
+            segment
+                .chars()
+                .filter(|c| {
+                    !matches!(
+                        c,
+                        '^' | '$' | '\\' | '(' | ')' | '?' | '*' | '+' | '[' | ']'
+                    )
+                })
+                .map(|c| c.to_ascii_lowercase()),
+        );
         lower.split('|').any(|alternative| {
             KEYWORDS.iter().any(|k| {
                 alternative == *k
