@@ -212,10 +212,21 @@ impl Variables {
                     defined.insert(var.to_ascii_lowercase());
                 }
                 // Named captures of regexes (location, server_name, if,
-                // rewrite, map keys) define variables.
-                for arg in file.arg_values(d.directive) {
-                    for capture in named_captures(arg) {
-                        defined.insert(capture.to_ascii_lowercase());
+                // rewrite, map keys) define variables. Most directives have
+                // no `(` in their arguments' text at all (unescaping never
+                // makes one): one search of that text decides.
+                let raw = match (args.first(), args.last()) {
+                    (Some(first), Some(last)) => file
+                        .source()
+                        .get(first.span.start as usize..last.span.end as usize)
+                        .unwrap_or_default(),
+                    _ => &[],
+                };
+                if memchr::memchr(b'(', raw).is_some() {
+                    for arg in file.arg_values(d.directive) {
+                        for capture in named_captures(arg) {
+                            defined.insert(capture.to_ascii_lowercase());
+                        }
                     }
                 }
                 if name.starts_with('~') {
