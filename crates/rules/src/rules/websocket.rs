@@ -254,14 +254,17 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
                 .arg_values(d.directive)
                 .any(mentions_upgrade_variable)
         };
-        let own_upgrade = model.directives(block).any(mentions_upgrade)
-            || model
-                .children(block)
-                .filter(|&c| model.block(c).context == Context::If)
-                .any(|c| {
-                    model.block(c).header.is_some_and(mentions_upgrade)
-                        || model.directives(c).any(mentions_upgrade)
-                });
+        // Asked only when the path and markers leave the intent open.
+        let own_upgrade = || {
+            model.directives(block).any(mentions_upgrade)
+                || model
+                    .children(block)
+                    .filter(|&c| model.block(c).context == Context::If)
+                    .any(|c| {
+                        model.block(c).header.is_some_and(mentions_upgrade)
+                            || model.directives(c).any(mentions_upgrade)
+                    })
+        };
         let own_headers = proxy.headers_level == Some(block) && headers_declare_upgrade(&proxy);
         let intent = if markers.marked(model, header) {
             Some(Intent::Comment)
@@ -271,7 +274,7 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
             Some(Intent::Path)
         } else if !modifier.is_regex() && serves_a_file(path) {
             None
-        } else if own_headers || own_upgrade {
+        } else if own_headers || own_upgrade() {
             Some(Intent::Headers { own: true })
         } else if headers_declare_upgrade(&proxy) {
             Some(Intent::Headers { own: false })
