@@ -242,15 +242,19 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
             Ok(ctx) => jobs.push((entry, ctx, opts)),
         }
     }
-    let found: Vec<Vec<Diagnostic>> = jobs
-        .par_iter()
-        .map(|(entry, ctx, opts)| {
-            let model = Model::build(&config, *entry, *ctx);
-            rules::check(&model, &opts.settings, &|rule| {
-                opts.selection.enabled(rule.code.code, rule.code.name)
-            })
+    let check_entry = |(entry, ctx, opts): &(Entry, Context, Options)| {
+        let model = Model::build(&config, *entry, *ctx);
+        rules::check(&model, &opts.settings, &|rule| {
+            opts.selection.enabled(rule.code.code, rule.code.name)
         })
-        .collect();
+    };
+    // One entry (the usual single file) is checked on this thread: no
+    // worker threads to start, no second heap.
+    let found: Vec<Vec<Diagnostic>> = if jobs.len() > 1 {
+        jobs.par_iter().map(check_entry).collect()
+    } else {
+        jobs.iter().map(check_entry).collect()
+    };
     diagnostics.extend(found.into_iter().flatten());
 
     // Settings of the file each diagnostic is in: selection and

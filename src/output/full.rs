@@ -213,37 +213,40 @@ pub fn print(
     files.sort_unstable();
     files.dedup();
     let line_starts_by_file: std::collections::HashMap<_, _> = files
-        .par_iter()
+        .iter()
         .map(|&file| (file, line_starts(config.file(file).source())))
         .collect();
-    let rendered: Vec<Result<String, fmt::Error>> = diagnostics
-        .par_iter()
-        .map(|d| {
-            let source = config.file(d.file).source();
-            let short = quotable(source, d.span.start as usize)
-                && d.related
-                    .as_ref()
-                    .is_none_or(|(span, _)| quotable(source, span.start as usize));
-            let report = Report {
-                diagnostic: d,
-                source: NamedBytes {
-                    name: display_path(config, d),
-                    bytes: source,
-                    line_starts: &line_starts_by_file[&d.file],
-                },
-                place: (!short).then(|| {
-                    format!(
-                        "{}:{}:{}",
-                        display_path(config, d),
-                        d.start.line,
-                        d.start.column
-                    )
-                }),
-            };
-            let mut text = String::new();
-            handler.render_report(&mut text, &report).map(|_| text)
-        })
-        .collect();
+    let render = |d: &Diagnostic| {
+        let source = config.file(d.file).source();
+        let short = quotable(source, d.span.start as usize)
+            && d.related
+                .as_ref()
+                .is_none_or(|(span, _)| quotable(source, span.start as usize));
+        let report = Report {
+            diagnostic: d,
+            source: NamedBytes {
+                name: display_path(config, d),
+                bytes: source,
+                line_starts: &line_starts_by_file[&d.file],
+            },
+            place: (!short).then(|| {
+                format!(
+                    "{}:{}:{}",
+                    display_path(config, d),
+                    d.start.line,
+                    d.start.column
+                )
+            }),
+        };
+        let mut text = String::new();
+        handler.render_report(&mut text, &report).map(|_| text)
+    };
+    // Threads pay off for many reports only.
+    let rendered: Vec<Result<String, fmt::Error>> = if diagnostics.len() >= 64 {
+        diagnostics.par_iter().map(render).collect()
+    } else {
+        diagnostics.iter().map(render).collect()
+    };
     for text in rendered {
         let text = text.map_err(|e| io::Error::other(e.to_string()))?;
         out.write_all(text.as_bytes())?;
