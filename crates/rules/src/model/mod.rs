@@ -69,7 +69,7 @@ pub struct Model<'a> {
     /// found in one pass on first use.
     level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
     /// `upstream` blocks by lower-cased name (first wins), built on first use.
-    upstreams: std::sync::OnceLock<std::collections::HashMap<String, BlockId>>,
+    upstreams: std::sync::OnceLock<FastMap<String, BlockId>>,
     /// Where the directives named in [`EVERYWHERE`] are, by its index, as
     /// (block, item index), found in one pass on first use.
     everywhere: std::sync::OnceLock<[Vec<(BlockId, u32)>; EVERYWHERE.len()]>,
@@ -196,7 +196,7 @@ impl<'a> Model<'a> {
     /// as nginx compares them.
     pub fn upstream(&self, name: &str) -> Option<BlockId> {
         let map = self.upstreams.get_or_init(|| {
-            let mut map = std::collections::HashMap::new();
+            let mut map = FastMap::default();
             for b in self.all_blocks() {
                 let data = self.block(b);
                 let is_upstream =
@@ -212,7 +212,11 @@ impl<'a> Model<'a> {
             }
             map
         });
-        map.get(&name.to_ascii_lowercase()).copied()
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            map.get(&name.to_ascii_lowercase()).copied()
+        } else {
+            map.get(name).copied()
+        }
     }
 
     pub fn block(&self, id: BlockId) -> &BlockData<'a> {
