@@ -99,8 +99,10 @@ impl NginxRegex {
     /// them ignoring ASCII case when `caseless`): what a level's regex
     /// index files the regex under.
     pub fn start_literal(&self) -> Option<&[u8]> {
-        let literal = self.literal();
-        (literal.at_start && !literal.bytes.is_empty()).then_some(&literal.bytes[..])
+        match self.literal() {
+            RequiredLiteral::Prefix(bytes) => Some(bytes),
+            _ => None,
+        }
     }
 
     /// Found on first use, like the compiled regex.
@@ -143,35 +145,35 @@ impl NginxRegex {
 
 /// Literal bytes every match of a pattern contains: a subject without
 /// them is no match, without running the regex.
-#[derive(Debug, Default)]
-struct RequiredLiteral {
-    bytes: Box<[u8]>,
-    /// The bytes follow a leading `^`: the match starts with them.
-    at_start: bool,
-    /// A searcher for `bytes`, built once.
-    finder: Option<memchr::memmem::Finder<'static>>,
+#[derive(Debug)]
+enum RequiredLiteral {
+    /// Unknown: every subject is admitted.
+    None,
+    /// After a leading `^`: the match starts with these bytes.
+    Prefix(Box<[u8]>),
+    /// Somewhere in the match: a searcher for the bytes, built once.
+    Inside(Box<memchr::memmem::Finder<'static>>),
 }
 
 impl RequiredLiteral {
     fn admits(&self, subject: &[u8], caseless: bool) -> bool {
-        let needle = &self.bytes[..];
-        let same = |a: &[u8]| {
+        let same = |a: &[u8], needle: &[u8]| {
             if caseless {
                 a.eq_ignore_ascii_case(needle)
             } else {
                 a == needle
             }
         };
-        if needle.is_empty() {
-            true
-        } else if self.at_start {
-            subject.get(..needle.len()).is_some_and(same)
-        } else if caseless {
-            subject.windows(needle.len()).any(same)
-        } else if let Some(finder) = &self.finder {
-            finder.find(subject).is_some()
-        } else {
-            memchr::memmem::find(subject, needle).is_some()
+        match self {
+            RequiredLiteral::None => true,
+            RequiredLiteral::Prefix(prefix) => subject
+                .get(..prefix.len())
+                .is_some_and(|head| same(head, prefix)),
+            RequiredLiteral::Inside(finder) if caseless => {
+                let needle = finder.needle();
+                subject.windows(needle.len()).any(|w| same(w, needle))
+            }
+            RequiredLiteral::Inside(finder) => finder.find(subject).is_some(),
         }
     }
 }
@@ -186,7 +188,7 @@ impl RequiredLiteral {
 fn required_literal(source: &str) -> RequiredLiteral {
     let bytes = source.as_bytes();
     if has_top_level_alternation(bytes) || has_inline_options(bytes) {
-        return RequiredLiteral::default();
+        return RequiredLiteral::None;
     }
     let anchored = bytes.first() == Some(&b'^');
     let mut run: Vec<u8> = Vec::new();
@@ -242,17 +244,9 @@ fn required_literal(source: &str) -> RequiredLiteral {
     }
     end_run(&mut run);
     match prefix {
-        Some(prefix) if !prefix.is_empty() => RequiredLiteral {
-            bytes: prefix.into(),
-            at_start: true,
-            finder: None,
-        },
-        _ => RequiredLiteral {
-            finder: (!longest.is_empty())
-                .then(|| memchr::memmem::Finder::new(&longest).into_owned()),
-            bytes: longest.into(),
-            at_start: false,
-        },
+        Some(prefix) if !prefix.is_empty() => RequiredLiteral::Prefix(prefix.into()),
+        _ if longest.is_empty() => RequiredLiteral::None,
+        _ => RequiredLiteral::Inside(Box::new(memchr::memmem::Finder::new(&longest).into_owned())),
     }
 }
 
@@ -309,18 +303,15 @@ fn has_inline_options(bytes: &[u8]) -> bool {
 
 /// Whether `|` appears outside every group and character class.
 fn has_top_level_alternation(bytes: &[u8]) -> bool {
-    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 1,
-            b'[' => i = skip_class(bytes, i),
-            b'(' => depth += 1,
-            b')' => depth = depth.saturating_sub(1),
-            b'|' if depth == 0 => return true,
-            _ => {}
-        }
-        i += 1;
+        i = match bytes[i] {
+            b'\\' => i + 2,
+            b'[' => skip_class(bytes, i) + 1,
+            b'(' => skip_group(bytes, i),
+            b'|' => return true,
+            _ => i + 1,
+        };
     }
     false
 }
@@ -448,8 +439,12 @@ mod tests {
     #[test]
     fn required_literals_are_what_every_match_holds() {
         let literal = |p: &str| {
-            let l = required_literal(p);
-            (String::from_utf8(l.bytes.to_vec()).unwrap(), l.at_start)
+            let (bytes, at_start) = match required_literal(p) {
+                RequiredLiteral::None => (Vec::new(), false),
+                RequiredLiteral::Prefix(bytes) => (bytes.to_vec(), true),
+                RequiredLiteral::Inside(finder) => (finder.needle().to_vec(), false),
+            };
+            (String::from_utf8(bytes).unwrap(), at_start)
         };
         let start = |s: &str| (s.to_string(), true);
         let inside = |s: &str| (s.to_string(), false);
