@@ -9,6 +9,8 @@ pub mod upstream;
 pub mod variables;
 pub mod version;
 
+use std::borrow::Cow;
+
 use crate::fast_hash::FastMap;
 use nginx_wslint_parser::{
     BlockKind, ConfigSet, Context, Directive, Entry, FileId, Node, SourceFile, Span,
@@ -84,6 +86,17 @@ const EVERYWHERE: [&str; 5] = [
     "proxy_read_timeout",
     "proxy_send_timeout",
 ];
+
+/// `s` in ASCII lower case, copied only when it has an upper-case letter:
+/// names nginx compares case-insensitively (variables, upstreams, URL
+/// schemes) are kept lower-cased, and most are written that way.
+pub fn ascii_lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
 
 impl<'a> Model<'a> {
     pub const ROOT: BlockId = BlockId(0);
@@ -212,11 +225,7 @@ impl<'a> Model<'a> {
             }
             map
         });
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            map.get(&name.to_ascii_lowercase()).copied()
-        } else {
-            map.get(name).copied()
-        }
+        map.get(ascii_lowercase(name).as_ref()).copied()
     }
 
     pub fn block(&self, id: BlockId) -> &BlockData<'a> {

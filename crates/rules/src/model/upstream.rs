@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::model::variables::referenced;
-use crate::model::{BlockId, Model};
+use crate::model::{ascii_lowercase, BlockId, Model};
 
 /// A parsed `proxy_pass` (or other `*_pass`) URL, borrowing from the
 /// value.
@@ -31,10 +31,7 @@ pub struct PassUrl<'v> {
 pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
     let has_variables = referenced(value).next().is_some();
     let (scheme, rest) = match value.find("://") {
-        Some(i) if value[..i].bytes().any(|b| b.is_ascii_uppercase()) => {
-            (Cow::Owned(value[..i].to_ascii_lowercase()), &value[i + 3..])
-        }
-        Some(i) => (Cow::Borrowed(&value[..i]), &value[i + 3..]),
+        Some(i) => (ascii_lowercase(&value[..i]), &value[i + 3..]),
         None => (Cow::Borrowed(""), value),
     };
     if let Some(path) = rest.strip_prefix("unix:") {

@@ -8,7 +8,7 @@
 
 use crate::fast_hash::FastSet;
 
-use crate::model::Model;
+use crate::model::{ascii_lowercase, Model};
 
 /// nginx's built-in variables (ngx_http_variables.c and the modules of a
 /// common build), without the prefixed families below.
@@ -241,15 +241,9 @@ impl Variables {
 
     /// Whether `$name` exists: built in, in a built-in family, or defined.
     pub fn is_defined(&self, name: &str) -> bool {
-        // Built-in and defined names are stored lower-cased; most
-        // references already are.
-        let lower;
-        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = name.to_ascii_lowercase();
-            &lower
-        } else {
-            name
-        };
+        // Built-in and defined names are stored lower-cased.
+        let lower = ascii_lowercase(name);
+        let name = lower.as_ref();
         static BUILTIN_SET: std::sync::OnceLock<FastSet<&'static str>> = std::sync::OnceLock::new();
         BUILTIN_SET
             .get_or_init(|| BUILTINS.iter().copied().collect())

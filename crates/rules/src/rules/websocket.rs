@@ -21,7 +21,7 @@ use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
 
 use crate::model::effective::ProxySettings;
 use crate::model::variables::referenced;
-use crate::model::{BlockId, DirRef, Model};
+use crate::model::{ascii_lowercase, BlockId, DirRef, Model};
 use crate::routing::location::{location_of, Modifier};
 use crate::rules::Settings;
 
@@ -337,14 +337,8 @@ pub fn upgrade_headers<'h, 'a>(
     proxy: &'h ProxySettings<'a>,
     maps: &std::collections::HashSet<String>,
 ) -> UpgradeHeaders<'h, 'a> {
-    // Map names are stored lower-cased; most references already are.
-    let is_map = |v: &str| {
-        if v.bytes().any(|b| b.is_ascii_uppercase()) {
-            maps.contains(&v.to_ascii_lowercase())
-        } else {
-            maps.contains(v)
-        }
-    };
+    // Map names are stored lower-cased.
+    let is_map = |v: &str| maps.contains(ascii_lowercase(v).as_ref());
     let mut out = UpgradeHeaders {
         upgrade: None,
         connection: None,
