@@ -758,9 +758,9 @@ fn generate_input(dir: &Path, mb: f64, seed: u64, includes: usize) -> Result<Inp
     })
 }
 
-/// An almost empty configuration that every tool accepts: their start-up.
-fn empty_input(dir: &Path) -> Result<Input, String> {
-    let text = "error_log stderr;\nevents {}\nhttp {\n    access_log off;\n}\n";
+/// Writes `text` as `dir/nginx.conf`: an input of that one file, to which
+/// the caller may add the files it includes.
+fn write_main(dir: &Path, text: &str) -> Result<Input, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let conf = dir.join("nginx.conf");
     std::fs::write(&conf, text).map_err(|e| format!("writing {}: {e}", conf.display()))?;
@@ -773,11 +773,18 @@ fn empty_input(dir: &Path) -> Result<Input, String> {
     })
 }
 
+/// An almost empty configuration that every tool accepts: their start-up.
+fn empty_input(dir: &Path) -> Result<Input, String> {
+    write_main(
+        dir,
+        "error_log stderr;\nevents {}\nhttp {\n    access_log off;\n}\n",
+    )
+}
+
 /// `count` stand-alone configurations of `mb` MB in total, in `dir`.
 /// One server holding `count` locations: prefix, `^`-anchored regex with a
 /// named capture, exact, and WebSocket proxy in turn.
 fn generate_locations(dir: &Path, count: usize) -> Result<Input, String> {
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let mut text = String::from(
         "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n    server {\n        listen 127.0.0.1:8080;\n",
     );
@@ -790,40 +797,27 @@ fn generate_locations(dir: &Path, count: usize) -> Result<Input, String> {
         };
     }
     text.push_str("    }\n}\n");
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, &text).map_err(|e| format!("writing {}: {e}", conf.display()))?;
-    Ok(Input {
-        dir: dir.to_path_buf(),
-        conf,
-        bytes: text.len(),
-        files: 1,
-        stats: None,
-    })
+    write_main(dir, &text)
 }
 
 /// An `http` block including `count` files of one WebSocket server each.
 fn generate_fan_out(dir: &Path, count: usize) -> Result<Input, String> {
+    let mut input = write_main(
+        dir,
+        "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n    include sites/*.conf;\n}\n",
+    )?;
     let sites = dir.join("sites");
     std::fs::create_dir_all(&sites).map_err(|e| e.to_string())?;
-    let main = "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n    include sites/*.conf;\n}\n";
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, main).map_err(|e| format!("writing {}: {e}", conf.display()))?;
-    let mut bytes = main.len();
     for i in 0..count {
         let site = format!(
             "server {{\n    listen 127.0.0.1:8080;\n    server_name s{i}.example;\n    location /ws/ {{\n        proxy_pass http://127.0.0.1:9000;\n        proxy_http_version 1.1;\n        proxy_set_header Upgrade $http_upgrade;\n        proxy_set_header Connection $connection_upgrade;\n        proxy_read_timeout 1h;\n    }}\n}}\n"
         );
         let path = sites.join(format!("s{i:05}.conf"));
         std::fs::write(&path, &site).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        bytes += site.len();
+        input.bytes += site.len();
+        input.files += 1;
     }
-    Ok(Input {
-        dir: dir.to_path_buf(),
-        conf,
-        bytes,
-        files: 1 + count,
-        stats: None,
-    })
+    Ok(input)
 }
 
 fn generate_many(dir: &Path, count: usize, mb: f64, seed: u64) -> Result<Input, String> {
@@ -992,26 +986,14 @@ fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>, planned: usize
             let med = outcome.median_secs().unwrap_or(f64::NAN);
             let (min, max) = outcome.min_max_secs().unwrap_or((med, med));
             let n = outcome.samples().map_or(0, |s| s.len());
-            if outcome.timed_out() {
-                // Stopped: only bounds are known.
-                let vs = match check {
-                    Some(c) if c > 0.0 => format!("> {}", fmt_ratio(med / c)),
-                    _ => "–".into(),
-                };
-                let (rss, per) = match outcome.peak_rss() {
-                    Some(r) => (
-                        format!("≥ {}", fmt_mb(r as f64)),
-                        format!("≥ {}", fmt_ratio(r as f64 / bytes as f64)),
-                    ),
-                    None => ("–".into(), "–".into()),
-                };
-                return format!(
-                    "> {} | stopped at the time limit | < {} | {vs} | {rss} | {per} |",
-                    fmt_secs(med),
-                    fmt_rate(bytes as f64 / 1e6 / med),
-                );
-            }
+            // A run stopped at the time limit leaves only bounds.
+            let (more, less, at_least) = if outcome.timed_out() {
+                ("> ", "< ", "≥ ")
+            } else {
+                ("", "", "")
+            };
             let spread = match n {
+                _ if outcome.timed_out() => "stopped at the time limit".to_string(),
                 1 if planned > 1 => "1 run (budget)".to_string(),
                 _ if n < planned => {
                     format!("{}–{} ({n} runs, budget)", fmt_secs(min), fmt_secs(max))
@@ -1020,20 +1002,20 @@ fn row_cells(outcome: &Outcome, bytes: usize, check: Option<f64>, planned: usize
             };
             let rate = bytes as f64 / 1e6 / med;
             let vs = match check {
-                Some(c) if c > 0.0 => fmt_ratio(med / c),
+                Some(c) if c > 0.0 => format!("{more}{}", fmt_ratio(med / c)),
                 _ => "–".into(),
             };
             let (rss, per) = match outcome.peak_rss() {
-                Some(r) => (fmt_mb(r as f64), fmt_ratio(r as f64 / bytes as f64)),
+                Some(r) => (
+                    format!("{at_least}{}", fmt_mb(r as f64)),
+                    format!("{at_least}{}", fmt_ratio(r as f64 / bytes as f64)),
+                ),
                 None => ("–".into(), "–".into()),
             };
             format!(
-                "{} | {spread} | {} | {} | {} | {} |",
+                "{more}{} | {spread} | {less}{} | {vs} | {rss} | {per} |",
                 fmt_secs(med),
                 fmt_rate(rate),
-                vs,
-                rss,
-                per
             )
         }
     }
