@@ -201,7 +201,7 @@ pub fn print(
     };
     // Messages are not wrapped (like ruff's and shellcheck's): a message is
     // one line to grep and copy, and miette's wrapping (Unicode line
-    // breaking, at 200 columns) cost a fifth of a run with a few hundred
+    // breaking, at 200 columns) cost 8% of a run with a few hundred
     // diagnostics.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
@@ -209,13 +209,12 @@ pub fn print(
     // Line starts of each file with findings, then every report rendered
     // on its own (in parallel: a many-file run has thousands) and written
     // in order.
-    let mut files: Vec<_> = diagnostics.iter().map(|d| d.file).collect();
-    files.sort_unstable();
-    files.dedup();
-    let line_starts_by_file: std::collections::HashMap<_, _> = files
-        .iter()
-        .map(|&file| (file, line_starts(config.file(file).source())))
-        .collect();
+    let mut line_starts_by_file = std::collections::HashMap::new();
+    for d in diagnostics {
+        line_starts_by_file
+            .entry(d.file)
+            .or_insert_with(|| line_starts(config.file(d.file).source()));
+    }
     let render = |d: &Diagnostic| {
         let source = config.file(d.file).source();
         let short = quotable(source, d.span.start as usize)
