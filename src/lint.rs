@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nginx_wslint_parser::{
-    context, ConfigSet, Context, Entry, LoadOptions, ParseMode, SourceFile, Span,
+    context, ConfigSet, Context, Entry, FileId, LoadOptions, ParseMode, SourceFile, Span,
 };
 use nginx_wslint_rules::diagnostic::{self, Diagnostic};
 use nginx_wslint_rules::model::time::parse_msec;
@@ -203,6 +203,7 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
             config.add_parsed(canonical, file);
         }
     }
+    nginx_wslint_rules::timing::phase("setup");
     for file in files {
         let loaded = match single_file_text.take() {
             Some(text) => config.load_entry_read(&file, text),
@@ -220,6 +221,7 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         }
     }
 
+    nginx_wslint_rules::timing::phase("load");
     let base_options = options(args, base)?;
     let mut diagnostics = diagnostic::load_diagnostics(&config);
     // Each entry's context and settings, then the rules per entry in
@@ -244,9 +246,14 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
     }
     let check_entry = |(entry, ctx, opts): &(Entry, Context, Options)| {
         let model = Model::build(&config, *entry, *ctx);
-        rules::check(&model, &opts.settings, &|rule| {
+        let r = rules::check(&model, &opts.settings, &|rule| {
             opts.selection.enabled(rule.code.code, rule.code.name)
-        })
+        });
+        nginx_wslint_rules::timing::phase("sort");
+        // Freeing the model's lists one by one costs more than its
+        // checks of small rules (4 ms at 10 MB); the process ends soon.
+        std::mem::forget(model);
+        r
     };
     // One entry (the usual single file) is checked on this thread: no
     // worker threads to start, no second heap.
@@ -258,20 +265,25 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
     diagnostics.extend(found.into_iter().flatten());
 
     // Settings of the file each diagnostic is in: selection and
-    // per-file-ignores.
+    // per-file-ignores, worked out once per file (finding a file's settings
+    // looks at the disk, and findings come many to a file).
+    let mut per_file_settings: HashMap<FileId, (Options, Vec<String>)> = HashMap::new();
     let mut kept = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
-        let path = config.file(d.file).path.clone();
-        let opts = match configs.for_path(&path)? {
-            Some(file) => options(args, Some(file))?,
-            None => options(args, None)?,
+        let (opts, per_file_ignores) = match per_file_settings.entry(d.file) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let path = &config.file(d.file).path;
+                let opts = options(args, configs.for_path(path)?)?;
+                let ignores = opts
+                    .file
+                    .as_ref()
+                    .map(|f| f.ignored_for(path).into_iter().map(String::from).collect())
+                    .unwrap_or_default();
+                e.insert((opts, ignores))
+            }
         };
-        let per_file = opts
-            .file
-            .as_ref()
-            .map(|f| f.ignored_for(&path))
-            .unwrap_or_default();
-        let ignored = per_file
+        let ignored = per_file_ignores
             .iter()
             .any(|c| c.eq_ignore_ascii_case(d.code.code) || *c == d.code.name);
         if opts.selection.enabled(d.code.code, d.code.name) && !ignored {
@@ -280,6 +292,7 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
     }
     let mut diagnostics = kept;
 
+    nginx_wslint_rules::timing::phase("filter");
     // Suppression comments, and E004 for those that silence nothing.
     let mut suppressions = Vec::new();
     for file in config.live_files() {
@@ -293,6 +306,7 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
         diagnostics.extend(suppression::unused(&config, &suppressions));
     }
 
+    nginx_wslint_rules::timing::phase("suppress");
     sort(&config, &mut diagnostics);
     // A file shared by several entry files is checked from each: report
     // identical findings once.

@@ -27,6 +27,7 @@ const EXIT_DIAGNOSTICS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    nginx_wslint_rules::timing::phase("start");
     let args = cli::with_default_command(std::env::args_os().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -101,6 +102,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         .print(&mut out, &config, &diagnostics)
         .and_then(|_| out.flush())
         .map_err(|e| format!("cannot write output: {e}"))?;
+    nginx_wslint_rules::timing::phase("output");
     let code = if diagnostics.is_empty() || args.exit_zero {
         EXIT_CLEAN
     } else {

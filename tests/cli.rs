@@ -388,3 +388,28 @@ fn gitignored_files_are_skipped_and_many_files_come_out_in_order() {
     assert_eq!(lines, sorted);
     assert!(!stdout(&a).contains("generated") && !stdout(&a).contains("bak"));
 }
+
+#[test]
+fn timings_go_to_stderr_and_leave_the_report_alone() {
+    let args = ["--output-format", "concise", "fixtures/seeds"];
+    let plain = run(&args);
+    let timed = Command::new(env!("CARGO_BIN_EXE_nginx-wslint"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("NGINX_WSLINT_TIMINGS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(timed.status.code(), plain.status.code());
+    assert_eq!(stdout(&timed), stdout(&plain));
+    assert!(!stderr(&plain).contains("timing"), "{}", stderr(&plain));
+    let timings = stderr(&timed);
+    let phases: Vec<&str> = timings
+        .lines()
+        .filter_map(|l| l.strip_prefix("nginx-wslint timing: "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    for phase in ["setup", "load", "model", "WS001", "WS017", "output"] {
+        assert!(phases.contains(&phase), "{phase} missing from {phases:?}");
+    }
+}

@@ -39,3 +39,4 @@ pub mod model;
 pub mod routing;
 pub mod rules;
 pub mod suppression;
+pub mod timing;

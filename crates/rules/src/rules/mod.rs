@@ -190,10 +190,17 @@ pub struct Checker<'m, 'a> {
 
 impl<'m, 'a> Checker<'m, 'a> {
     pub fn new(model: &'m Model<'a>, settings: &'m Settings) -> Checker<'m, 'a> {
+        crate::timing::phase("model");
+        let variables = Variables::collect(model);
+        crate::timing::phase("variables");
+        let locations = websocket::analyse(model, settings);
+        crate::timing::phase("analyse");
+        let upgrade_maps = websocket::upgrade_maps(model);
+        crate::timing::phase("upgrade_maps");
         Checker {
-            variables: Variables::collect(model),
-            locations: websocket::analyse(model, settings),
-            upgrade_maps: websocket::upgrade_maps(model),
+            variables,
+            locations,
+            upgrade_maps,
             model,
             settings,
             diagnostics: Vec::new(),
@@ -282,6 +289,7 @@ pub fn check(
     let mut checker = Checker::new(model, settings);
     for rule in ALL.iter().filter(|r| selected(r)) {
         (rule.check)(&mut checker);
+        crate::timing::phase(rule.code.code);
     }
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by(|a, b| {

@@ -100,7 +100,9 @@ fn check(c: &mut Checker) {
     ) {
         return;
     }
-    let placeholders = template_placeholders(c);
+    // Needed only for a braced unknown variable, which is rare: the scan of
+    // every block is done on first need.
+    let placeholders = std::cell::OnceCell::new();
     let mut found = Vec::new();
     let (headers, sets, passes) = (
         model.everywhere("proxy_set_header"),
@@ -131,7 +133,12 @@ fn check(c: &mut Checker) {
                     .to_string_lossy()
                     .contains(".template")
             };
-            if braced && (template() || placeholders.contains(&var.to_ascii_lowercase())) {
+            if braced
+                && (template()
+                    || placeholders
+                        .get_or_init(|| template_placeholders(c))
+                        .contains(&var.to_ascii_lowercase()))
+            {
                 continue;
             }
             found.push((d, var.to_string()));

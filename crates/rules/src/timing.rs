@@ -1,0 +1,29 @@
+//! Wall time per phase of a check, for profiling: with
+//! `NGINX_WSLINT_TIMINGS=1` in the environment each [`phase`] call prints
+//! the time since the previous one to standard error. Without it a call
+//! costs one load.
+
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+fn enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("NGINX_WSLINT_TIMINGS").is_some_and(|v| v == "1"))
+}
+
+/// Ends the phase called `name` (the first call only starts the clock).
+pub fn phase(name: &str) {
+    if !enabled() {
+        return;
+    }
+    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    let now = Instant::now();
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(previous) = *last {
+        eprintln!(
+            "nginx-wslint timing: {name:>14} {:8.2} ms",
+            (now - previous).as_secs_f64() * 1000.0
+        );
+    }
+    *last = Some(now);
+}
