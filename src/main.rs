@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod discover;
 mod fix;
+mod heap;
 mod lint;
 mod output;
 mod probe;
@@ -20,6 +21,9 @@ use nginx_wslint_parser::payload::{self, PayloadOptions};
 use nginx_wslint_parser::{ConfigSet, LoadOptions};
 
 use cli::{CheckArgs, Cli, Command, ParseArgs};
+
+#[global_allocator]
+static ALLOCATOR: heap::HugePageHeap = heap::HugePageHeap;
 
 /// Exit statuses (SPEC §2).
 const EXIT_CLEAN: u8 = 0;
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<u8, String> {
+    heap::prefer_huge_pages();
     if args.diff {
         let fixed = fix::fix_in_memory(&args)?;
         let stdout = io::stdout();
@@ -115,6 +120,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
 }
 
 fn parse(args: ParseArgs) -> Result<u8, String> {
+    heap::prefer_huge_pages();
     let options = LoadOptions {
         prefix: args.prefix.clone(),
         follow_includes: !args.single_file,
