@@ -73,8 +73,10 @@ pub struct Model<'a> {
     /// `upstream` blocks by lower-cased name (first wins), built on first use.
     upstreams: std::sync::OnceLock<FastMap<String, BlockId>>,
     /// Where the directives named in [`EVERYWHERE`] are, by its index, as
-    /// (block, item index), found in one pass on first use.
-    everywhere: std::sync::OnceLock<[Vec<(BlockId, u32)>; EVERYWHERE.len()]>,
+    /// (block, item index), in block then item order.
+    everywhere: [Vec<(BlockId, u32)>; EVERYWHERE.len()],
+    /// The variables the directives define.
+    variables: variables::Variables,
 }
 
 /// The names [`Model::everywhere`] indexes: those rules look for in every
@@ -117,7 +119,8 @@ impl<'a> Model<'a> {
             by_name: FastMap::default(),
             level_facts: Vec::new(),
             upstreams: std::sync::OnceLock::new(),
-            everywhere: std::sync::OnceLock::new(),
+            everywhere: Default::default(),
+            variables: variables::Variables::default(),
         };
         let mut count = 0usize;
         // Explicit stack of (block being filled, remaining nodes of a file).
@@ -142,6 +145,11 @@ impl<'a> Model<'a> {
             let source = config.file(file);
             let name = source.name(d);
             let dir = DirRef { file, directive: d };
+            // What later passes would read every directive for is noted
+            // now, while the directive is at hand: a large configuration's
+            // tree does not fit in the caches, and each pass over it costs
+            // more in memory reads than in its own work.
+            model.variables.add_defined_by(source, d, name);
             if name == "include" && d.block.is_none() {
                 model.blocks[block.0 as usize]
                     .items
@@ -173,10 +181,19 @@ impl<'a> Model<'a> {
                     model.blocks[block.0 as usize].items.push(Item::Block(id));
                     stack.push((id, file, b.items.iter(), include_depth));
                 }
-                _ => model.blocks[block.0 as usize]
-                    .items
-                    .push(Item::Directive(dir)),
+                _ => {
+                    let items = &mut model.blocks[block.0 as usize].items;
+                    if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
+                        model.everywhere[slot].push((block, items.len() as u32));
+                    }
+                    items.push(Item::Directive(dir));
+                }
             }
+        }
+        // Blocks are numbered in pre-order, but a block's items after a
+        // nested block were placed after the nested block's.
+        for list in &mut model.everywhere {
+            list.sort_unstable();
         }
         // Growth left spare capacity in every list; the model lives for the
         // whole check.
@@ -292,8 +309,8 @@ impl<'a> Model<'a> {
 
     /// Every directive named `name`, with its block, in the order of
     /// [`all_blocks`](Model::all_blocks) then [`directives`](Model::directives).
-    /// Rules that judge one kind of directive wherever it is share one scan
-    /// of the model per name instead of one each.
+    /// The names rules judge wherever they are ([`EVERYWHERE`]) are indexed
+    /// while the model is built; any other name is one scan.
     pub fn everywhere(&self, name: &str) -> Vec<(BlockId, DirRef<'a>)> {
         let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) else {
             // Not indexed: one scan.
@@ -303,20 +320,7 @@ impl<'a> Model<'a> {
                 .filter(|(_, d)| self.name(*d) == name)
                 .collect();
         };
-        let index = self.everywhere.get_or_init(|| {
-            let mut index: [Vec<(BlockId, u32)>; EVERYWHERE.len()] = Default::default();
-            for block in self.all_blocks() {
-                for (i, item) in self.block(block).items.iter().enumerate() {
-                    let Item::Directive(d) = item else { continue };
-                    let name = self.name(*d);
-                    if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
-                        index[slot].push((block, i as u32));
-                    }
-                }
-            }
-            index
-        });
-        index[slot]
+        self.everywhere[slot]
             .iter()
             .filter_map(
                 |&(block, i)| match self.block(block).items.get(i as usize) {
@@ -325,6 +329,11 @@ impl<'a> Model<'a> {
                 },
             )
             .collect()
+    }
+
+    /// The variables the configuration defines (built-in ones aside).
+    pub fn variables(&self) -> &variables::Variables {
+        &self.variables
     }
 
     /// The child blocks of a block, in order.

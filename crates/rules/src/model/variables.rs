@@ -8,6 +8,8 @@
 
 use crate::fast_hash::FastSet;
 
+use nginx_wslint_parser::{Directive, SourceFile};
+
 use crate::model::{ascii_lowercase, Model};
 
 /// nginx's built-in variables (ngx_http_variables.c and the modules of a
@@ -189,54 +191,60 @@ fn defining_argument(name: &str) -> Option<usize> {
 }
 
 /// The variables a configuration defines beyond the built-ins.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Variables {
     defined: FastSet<String>,
 }
 
 impl Variables {
+    /// Every variable the directives of `model` define.
     pub fn collect(model: &Model) -> Variables {
-        let mut defined = FastSet::default();
+        let mut variables = Variables::default();
         for block in model.all_blocks() {
             for d in model.directives(block).chain(model.block(block).header) {
-                let name = model.name(d);
-                let file = model.file(d.file);
-                let defining = defining_argument(name);
-                let args = file.args(d.directive);
-                // geo [$address] $variable { ... }
-                let defining = defining.or((name == "geo").then(|| args.len().wrapping_sub(1)));
-                if let Some(var) = defining
-                    .and_then(|i| args.get(i))
-                    .and_then(|w| file.value(w).strip_prefix('$'))
-                {
-                    defined.insert(var.to_ascii_lowercase());
-                }
-                // Named captures of regexes (location, server_name, if,
-                // rewrite, map keys) define variables. Most directives have
-                // no `(` in their arguments' text at all (unescaping never
-                // makes one): one search of that text decides.
-                let raw = match (args.first(), args.last()) {
-                    (Some(first), Some(last)) => file
-                        .source()
-                        .get(first.span.start as usize..last.span.end as usize)
-                        .unwrap_or_default(),
-                    _ => &[],
-                };
-                if memchr::memchr(b'(', raw).is_some() {
-                    for arg in file.arg_values(d.directive) {
-                        for capture in named_captures(arg) {
-                            defined.insert(capture.to_ascii_lowercase());
-                        }
-                    }
-                }
-                if name.starts_with('~') {
-                    for capture in named_captures(name) {
-                        defined.insert(capture.to_ascii_lowercase());
-                    }
+                variables.add_defined_by(model.file(d.file), d.directive, model.name(d));
+            }
+        }
+        variables
+    }
+
+    /// Adds the variables directive `d` (named `name`) of `file` defines.
+    /// [`Model::build`] calls it for each directive it places, so the
+    /// model's [`Model::variables`] need no pass of their own.
+    pub(crate) fn add_defined_by(&mut self, file: &SourceFile, d: &Directive, name: &str) {
+        let defining = defining_argument(name);
+        let args = file.args(d);
+        // geo [$address] $variable { ... }
+        let defining = defining.or((name == "geo").then(|| args.len().wrapping_sub(1)));
+        if let Some(var) = defining
+            .and_then(|i| args.get(i))
+            .and_then(|w| file.value(w).strip_prefix('$'))
+        {
+            self.defined.insert(var.to_ascii_lowercase());
+        }
+        // Named captures of regexes (location, server_name, if, rewrite,
+        // map keys) define variables. Most directives have no `(` in their
+        // arguments' text at all (unescaping never makes one): one search
+        // of that text decides.
+        let raw = match (args.first(), args.last()) {
+            (Some(first), Some(last)) => file
+                .source()
+                .get(first.span.start as usize..last.span.end as usize)
+                .unwrap_or_default(),
+            _ => &[],
+        };
+        if memchr::memchr(b'(', raw).is_some() {
+            for arg in file.arg_values(d) {
+                for capture in named_captures(arg) {
+                    self.defined.insert(capture.to_ascii_lowercase());
                 }
             }
         }
-        Variables { defined }
+        if name.starts_with('~') {
+            for capture in named_captures(name) {
+                self.defined.insert(capture.to_ascii_lowercase());
+            }
+        }
     }
 
     /// Whether `$name` exists: built in, in a built-in family, or defined.

@@ -176,7 +176,7 @@ impl Default for Settings {
 pub struct Checker<'m, 'a> {
     pub model: &'m Model<'a>,
     pub settings: &'m Settings,
-    pub variables: Variables,
+    pub variables: &'m Variables,
     /// Every location that passes requests upstream.
     pub locations: Vec<LocationInfo<'a>>,
     /// Variables set by `map $http_upgrade ...` (lower case).
@@ -191,7 +191,7 @@ pub struct Checker<'m, 'a> {
 impl<'m, 'a> Checker<'m, 'a> {
     pub fn new(model: &'m Model<'a>, settings: &'m Settings) -> Checker<'m, 'a> {
         crate::timing::phase("model");
-        let variables = Variables::collect(model);
+        let variables = model.variables();
         crate::timing::phase("variables");
         let locations = websocket::analyse(model, settings);
         crate::timing::phase("analyse");

@@ -1,0 +1,100 @@
+//! `Model::build` notes as it places each directive what later passes
+//! would otherwise read the whole tree for (defined variables, where the
+//! directives of `Model::everywhere` are). These tests compare that with
+//! the plain passes, on every fixture and on the real-world corpus.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
+use nginx_wslint_rules::model::variables::Variables;
+use nginx_wslint_rules::model::Model;
+
+/// Every `.conf` file under `dir`, recursively, sorted.
+fn conf_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            conf_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "conf") {
+            out.push(path);
+        }
+    }
+}
+
+fn inputs() -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    conf_files(&common::fixtures(), &mut paths);
+    let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::fixtures().join("../../shared/corpus/real"));
+    match std::fs::read_dir(&corpus) {
+        Ok(entries) => {
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            paths.extend(files);
+        }
+        Err(_) => eprintln!("notice: no corpus at {}; fixtures only", corpus.display()),
+    }
+    paths
+}
+
+#[test]
+fn indexes_built_with_the_model_match_plain_passes() {
+    let mut compared = 0;
+    let mut with_variables = 0;
+    for path in inputs() {
+        let mut config = ConfigSet::new(LoadOptions {
+            prefix: None,
+            follow_includes: true,
+        });
+        let Ok(entry) = config.load_entry(&path) else {
+            continue;
+        };
+        let file = config.file(entry.file);
+        let ctx =
+            context::resolve_context(file, None).unwrap_or(nginx_wslint_parser::Context::Main);
+        let model = Model::build(&config, entry, ctx);
+
+        assert_eq!(
+            model.variables(),
+            &Variables::collect(&model),
+            "{}",
+            path.display()
+        );
+        with_variables += usize::from(model.variables() != &Variables::default());
+
+        for name in [
+            "proxy_pass",
+            "proxy_set_header",
+            "set",
+            "proxy_read_timeout",
+            "proxy_send_timeout",
+        ] {
+            let scanned: Vec<_> = model
+                .all_blocks()
+                .flat_map(|b| model.directives(b).map(move |d| (b, d)))
+                .filter(|&(_, d)| model.name(d) == name)
+                .map(|(b, d)| (b, d.file, d.span()))
+                .collect();
+            let indexed: Vec<_> = model
+                .everywhere(name)
+                .into_iter()
+                .map(|(b, d)| (b, d.file, d.span()))
+                .collect();
+            assert_eq!(indexed, scanned, "{name} in {}", path.display());
+        }
+        compared += 1;
+    }
+    eprintln!("compared {compared} configurations, {with_variables} defining variables");
+    assert!(compared >= 20, "only {compared} configurations loaded");
+    assert!(with_variables >= 5);
+}
