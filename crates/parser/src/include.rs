@@ -20,7 +20,6 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::ast::{BlockKind, Node};
 use crate::glob;
 use crate::parser::ParseMode;
 use crate::span::Span;
@@ -451,36 +450,21 @@ impl ConfigSet {
 }
 
 /// The `include` directives of a file, at any depth (including inside `map`
-/// and `types` blocks, whose handlers also accept `include`).
+/// and `types` blocks, whose handlers also accept `include`), as the parser
+/// noted them.
 fn include_sites(file: &SourceFile) -> Vec<IncludeSite> {
-    let mut sites = Vec::new();
-    let top_mode = file.mode;
-    let mut stack: Vec<(std::slice::Iter<Node>, ParseMode)> = vec![(file.items.iter(), top_mode)];
-    while let Some((iter, mode)) = stack.last_mut() {
-        let mode = *mode;
-        let Some(node) = iter.next() else {
-            stack.pop();
-            continue;
-        };
-        let Node::Directive(d) = node else { continue };
-        if file.name(d) == "include" && d.args.len() == 1 && d.block.is_none() {
-            sites.push(IncludeSite {
-                start: d.span.start,
-                span: d.span,
-                pattern: file.value(&file.args(d)[0]).to_string(),
-                mode,
-            });
-        }
-        if let Some(block) = &d.block {
-            let child_mode = match block.kind {
-                BlockKind::Values => ParseMode::Values,
-                BlockKind::Directives => ParseMode::Directives,
-                BlockKind::Lua => continue,
-            };
-            stack.push((block.items.iter(), child_mode));
-        }
-    }
-    sites
+    file.includes
+        .iter()
+        .map(|at| IncludeSite {
+            start: at.span.start,
+            span: at.span,
+            pattern: file
+                .words
+                .get(at.arg as usize)
+                .map_or_else(String::new, |w| file.value(w).to_string()),
+            mode: at.mode,
+        })
+        .collect()
 }
 
 /// A path with `.` and `..` resolved lexically (for paths from an
@@ -497,4 +481,113 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{BlockKind, Node};
+
+    type Site = (Span, String, ParseMode);
+
+    /// The walk of the tree that the parser's notes replace.
+    fn walked_sites(file: &SourceFile) -> Vec<Site> {
+        let mut sites = Vec::new();
+        let mut stack: Vec<(std::slice::Iter<Node>, ParseMode)> =
+            vec![(file.items.iter(), file.mode)];
+        while let Some((iter, mode)) = stack.last_mut() {
+            let mode = *mode;
+            let Some(node) = iter.next() else {
+                stack.pop();
+                continue;
+            };
+            let Node::Directive(d) = node else { continue };
+            if file.name(d) == "include" && d.args.len() == 1 && d.block.is_none() {
+                sites.push((d.span, file.value(&file.args(d)[0]).to_string(), mode));
+            }
+            if let Some(block) = &d.block {
+                let child_mode = match block.kind {
+                    BlockKind::Values => ParseMode::Values,
+                    BlockKind::Directives => ParseMode::Directives,
+                    BlockKind::Lua => continue,
+                };
+                stack.push((block.items.iter(), child_mode));
+            }
+        }
+        sites
+    }
+
+    fn noted_sites(file: &SourceFile) -> Vec<Site> {
+        include_sites(file)
+            .into_iter()
+            .map(|s| {
+                assert_eq!(s.start, s.span.start);
+                (s.span, s.pattern, s.mode)
+            })
+            .collect()
+    }
+
+    fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.is_dir() {
+                files_under(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn parser_notes_the_includes_a_walk_of_the_tree_finds() {
+        let texts: &[&str] = &[
+            "include a.conf;\nhttp { include b/*.conf; server { include c; } }",
+            "map $a $b { default 0; include keys.map; }\ntypes { include mime.types; }",
+            // Nameless blocks give their items to the enclosing block.
+            "map $a $b { { include x; } }\n{ include y; }\nhttp { { { include z; } } }",
+            // Cut off by `}` and by the end of the file.
+            "http { include cut }\ninclude end",
+            // Not followed: no argument, two, a block; a quoted or escaped name.
+            "include;\ninclude a b;\ninclude a { x; }\n\"include\" q;\ninc\\lude e;\n'include' s;",
+            "content_by_lua_block { include lua; }\ninclude after_lua;",
+            "include \"quoted path.conf\";\ninclude 'a\\'b';\n# include comment;\n",
+        ];
+        let mut compared = 0;
+        for text in texts {
+            for mode in [ParseMode::Directives, ParseMode::Values] {
+                let file = SourceFile::parse_with_mode("t.conf", text.as_bytes().to_vec(), mode);
+                assert_eq!(
+                    noted_sites(&file),
+                    walked_sites(&file),
+                    "{text:?} in {mode:?}"
+                );
+                compared += 1;
+            }
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut paths = Vec::new();
+        files_under(&root.join("fixtures"), &mut paths);
+        let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("../shared/corpus/real"));
+        files_under(&corpus, &mut paths);
+        let mut with_includes = 0;
+        for path in paths {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let file = SourceFile::parse(&path, bytes);
+            let walked = walked_sites(&file);
+            assert_eq!(noted_sites(&file), walked, "{}", path.display());
+            with_includes += usize::from(!walked.is_empty());
+            compared += 1;
+        }
+        assert!(compared > 100, "only {compared} files compared");
+        assert!(
+            with_includes >= 10,
+            "only {with_includes} files with includes"
+        );
+    }
 }

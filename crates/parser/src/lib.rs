@@ -64,6 +64,8 @@ pub struct SourceFile {
     /// Syntax errors in file order; the first is the one nginx reports.
     pub errors: Vec<SyntaxError>,
     pub mode: ParseMode,
+    /// The `include`s the loader follows, in file order.
+    pub(crate) includes: Vec<parser::IncludeAt>,
     line_index: OnceLock<LineIndex>,
 }
 
@@ -100,6 +102,7 @@ impl SourceFile {
             items,
             words,
             errors,
+            includes,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
@@ -111,6 +114,7 @@ impl SourceFile {
                 items: Vec::new(),
                 words: Vec::new(),
                 errors: vec![error],
+                includes: Vec::new(),
             }
         } else {
             parser::parse(&source, mode)
@@ -126,6 +130,7 @@ impl SourceFile {
             words,
             errors,
             mode,
+            includes,
             line_index: OnceLock::new(),
         }
     }

@@ -48,6 +48,44 @@ pub(crate) struct Parsed {
     pub items: Vec<Node>,
     pub words: Vec<Word>,
     pub errors: Vec<SyntaxError>,
+    pub includes: Vec<IncludeAt>,
+}
+
+/// An `include` with one argument (and no block), in file order: what the
+/// loader follows. Noted while parsing, so loading needs no walk of the
+/// tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IncludeAt {
+    /// The directive's span.
+    pub span: Span,
+    /// Its argument: an index into [`Parsed::words`].
+    pub arg: u32,
+    /// How the included file is read: as the values of a `map`, `types`,
+    /// ... block when the include sits in one.
+    pub mode: ParseMode,
+}
+
+/// Notes `d` in `includes` if it is an `include` the loader follows.
+fn note_include(includes: &mut Vec<IncludeAt>, src: &[u8], stack: &[Frame], d: &Directive) {
+    if d.args.len != 1 || d.block.is_some() || plain_text(src, &d.name) != b"include" {
+        return;
+    }
+    // The items of a nameless `{` end up in the enclosing named block (or
+    // the file level), so that block says how the file is read.
+    let kind = stack
+        .iter()
+        .rev()
+        .find(|f| f.named)
+        .or(stack.first())
+        .map_or(BlockKind::Directives, |f| f.kind);
+    includes.push(IncludeAt {
+        span: d.span,
+        arg: d.args.start,
+        mode: match kind {
+            BlockKind::Values => ParseMode::Values,
+            BlockKind::Directives | BlockKind::Lua => ParseMode::Directives,
+        },
+    });
 }
 
 pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
@@ -69,6 +107,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     // name to `name`.
     let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 24);
     let mut comments: Vec<LexedComment> = Vec::new();
+    let mut includes = Vec::new();
 
     loop {
         let mut name = None;
@@ -97,6 +136,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
             End::Semicolon(at) => {
                 if let Some(name) = name {
                     let directive = simple_directive(name, args, inner_comments, at + 1, true);
+                    note_include(&mut includes, src, &stack, &directive);
                     nodes.push(Node::Directive(directive));
                 }
             }
@@ -158,6 +198,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let cut_end = last_word_end(&name, &arena, mark);
                 if let Some(name) = name {
                     let cut = simple_directive(name, args, inner_comments, cut_end, false);
+                    note_include(&mut includes, src, &stack, &cut);
                     nodes.push(Node::Directive(cut));
                 }
                 if stack.len() == 1 {
@@ -201,6 +242,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     let cut_end = last_word_end(&name, &arena, mark);
                     if let Some(name) = name {
                         let cut = simple_directive(name, args, inner_comments, cut_end, false);
+                        note_include(&mut includes, src, &stack, &cut);
                         nodes.push(Node::Directive(cut));
                     }
                 } else if stack.len() > 1 {
@@ -225,6 +267,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     items: nodes,
                     words: arena,
                     errors: lexer.errors,
+                    includes,
                 };
             }
         }

@@ -45,6 +45,10 @@ pub struct BlockData<'a> {
     pub context: Context,
     /// The directive that opens the block (`None` for the top level).
     pub header: Option<DirRef<'a>>,
+    /// The header's name (`""` for the top level), kept here because passes
+    /// over every block ask for it: reading it from the directive would
+    /// touch each block's directive.
+    pub name: &'a str,
     pub parent: Option<BlockId>,
     pub items: Vec<Item<'a>>,
 }
@@ -112,6 +116,7 @@ impl<'a> Model<'a> {
             blocks: vec![BlockData {
                 context,
                 header: None,
+                name: "",
                 parent: None,
                 items: Vec::with_capacity(config.file(entry.file).items.len()),
             }],
@@ -173,6 +178,7 @@ impl<'a> Model<'a> {
                     model.blocks.push(BlockData {
                         context: parent_context.child(name),
                         header: Some(dir),
+                        name,
                         parent: Some(block),
                         // Sized for the block's nodes (comments included,
                         // included files not): one allocation in most blocks.
@@ -231,11 +237,11 @@ impl<'a> Model<'a> {
                 let data = self.block(b);
                 let is_upstream =
                     matches!(data.context, Context::Upstream | Context::StreamUpstream)
-                        && data.header.is_some_and(|h| self.name(h) == "upstream");
+                        && data.name == "upstream";
                 if let Some(n) = data
                     .header
-                    .and_then(|h| self.arg(h, 0))
                     .filter(|_| is_upstream)
+                    .and_then(|h| self.arg(h, 0))
                 {
                     map.entry(n.to_ascii_lowercase()).or_insert(b);
                 }
@@ -359,7 +365,7 @@ impl<'a> Model<'a> {
 
     /// The name of the directive that opens a block (`""` for the root).
     pub fn block_name(&self, block: BlockId) -> &'a str {
-        self.block(block).header.map_or("", |h| self.name(h))
+        self.block(block).name
     }
 
     /// 1-based line of a directive.
