@@ -1,6 +1,7 @@
 //! `Model::build` notes as it places each directive what later passes
 //! would otherwise read the whole tree for (defined variables, where the
-//! directives of `Model::everywhere` are). These tests compare that with
+//! directives of `Model::everywhere` are, each block's header name,
+//! location form and last `*_pass`). These tests compare that with
 //! the plain passes, on every fixture and on the real-world corpus.
 
 mod common;
@@ -8,8 +9,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
+use nginx_wslint_rules::model::effective::PASS_DIRECTIVES;
 use nginx_wslint_rules::model::variables::Variables;
-use nginx_wslint_rules::model::Model;
+use nginx_wslint_rules::model::{Item, Model};
+use nginx_wslint_rules::routing::location::location_of;
 
 /// Every `.conf` file under `dir`, recursively, sorted.
 fn conf_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -92,9 +95,52 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 .collect();
             assert_eq!(indexed, scanned, "{name} in {}", path.display());
         }
+        for b in model.all_blocks() {
+            let data = model.block(b);
+            let header = data.header;
+            assert_eq!(data.name, header.map_or("", |h| model.name(h)));
+            let parsed = header
+                .filter(|h| model.name(*h) == "location")
+                .and_then(|h| location_of(&model, h));
+            assert_eq!(model.location(b), parsed, "{}", path.display());
+            let last_pass = model
+                .block(b)
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| match item {
+                    Item::Directive(d) => PASS_DIRECTIVES.contains(&model.name(*d)),
+                    Item::Block(_) => false,
+                })
+                .map(|(i, _)| i as u32)
+                .last();
+            assert_eq!(data.last_pass, last_pass, "{}", path.display());
+        }
         compared += 1;
     }
     eprintln!("compared {compared} configurations, {with_variables} defining variables");
     assert!(compared >= 20, "only {compared} configurations loaded");
     assert!(with_variables >= 5);
+}
+
+#[test]
+fn the_last_handler_of_a_block_is_its_pass() {
+    let mut config = ConfigSet::new(LoadOptions::default());
+    let entry = config.add_entry_source(
+        Path::new("t.conf"),
+        b"http { server { location / { proxy_pass http://a; set $x 1; grpc_pass grpc://b; }
+           location /in/ { if ($x) { return 200; } } } }"
+            .to_vec(),
+    );
+    let model = Model::build(&config, entry, nginx_wslint_parser::Context::Main);
+    let location = |path: &str| {
+        model
+            .locations()
+            .find(|&b| model.location(b).is_some_and(|(_, p)| p == path))
+            .unwrap()
+    };
+    let pass = model.pass(location("/")).unwrap();
+    assert_eq!(model.name(pass), "grpc_pass");
+    assert_eq!(model.block(location("/")).last_pass, Some(2));
+    assert!(model.pass(location("/in/")).is_none());
 }

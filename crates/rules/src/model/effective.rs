@@ -216,11 +216,14 @@ impl<'a> Model<'a> {
     pub fn pass(&self, block: BlockId) -> Option<DirRef<'a>> {
         self.ancestry(block)
             .find_map(|b| {
-                let own = self
-                    .directives(b)
-                    .filter(|d| PASS_DIRECTIVES.contains(&self.name(*d)))
-                    .last();
-                match (own, self.block(b).context) {
+                let data = self.block(b);
+                let own = data
+                    .last_pass
+                    .and_then(|i| match data.items.get(i as usize) {
+                        Some(Item::Directive(d)) => Some(*d),
+                        _ => None,
+                    });
+                match (own, data.context) {
                     (Some(d), _) => Some(Some(d)),
                     (None, Context::If | Context::LimitExcept) => None,
                     (None, _) => Some(None),

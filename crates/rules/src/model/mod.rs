@@ -12,6 +12,7 @@ pub mod version;
 use std::borrow::Cow;
 
 use crate::fast_hash::FastMap;
+use crate::routing::location::{location_in, Modifier};
 use nginx_wslint_parser::{
     BlockKind, ConfigSet, Context, Directive, Entry, FileId, Node, SourceFile, Span,
 };
@@ -49,6 +50,11 @@ pub struct BlockData<'a> {
     /// over every block ask for it: reading it from the directive would
     /// touch each block's directive.
     pub name: &'a str,
+    /// For a `location` block, its modifier and path (`None` for an invalid
+    /// form and for other blocks).
+    pub location: Option<(Modifier, &'a str)>,
+    /// Where its last `*_pass` handler is in `items`.
+    pub last_pass: Option<u32>,
     pub parent: Option<BlockId>,
     pub items: Vec<Item<'a>>,
 }
@@ -117,6 +123,8 @@ impl<'a> Model<'a> {
                 context,
                 header: None,
                 name: "",
+                location: None,
+                last_pass: None,
                 parent: None,
                 items: Vec::with_capacity(config.file(entry.file).items.len()),
             }],
@@ -179,6 +187,10 @@ impl<'a> Model<'a> {
                         context: parent_context.child(name),
                         header: Some(dir),
                         name,
+                        location: (name == "location")
+                            .then(|| location_in(source, d))
+                            .flatten(),
+                        last_pass: None,
                         parent: Some(block),
                         // Sized for the block's nodes (comments included,
                         // included files not): one allocation in most blocks.
@@ -188,11 +200,15 @@ impl<'a> Model<'a> {
                     stack.push((id, file, b.items.iter(), include_depth));
                 }
                 _ => {
-                    let items = &mut model.blocks[block.0 as usize].items;
+                    let data = &mut model.blocks[block.0 as usize];
+                    let index = data.items.len() as u32;
                     if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
-                        model.everywhere[slot].push((block, items.len() as u32));
+                        model.everywhere[slot].push((block, index));
                     }
-                    items.push(Item::Directive(dir));
+                    if effective::PASS_DIRECTIVES.contains(&name) {
+                        data.last_pass = Some(index);
+                    }
+                    data.items.push(Item::Directive(dir));
                 }
             }
         }
@@ -361,6 +377,12 @@ impl<'a> Model<'a> {
     /// The block and its ancestors, innermost first.
     pub fn ancestry(&self, block: BlockId) -> impl Iterator<Item = BlockId> + '_ {
         std::iter::successors(Some(block), move |b| self.block(*b).parent)
+    }
+
+    /// A `location` block's modifier and path (`None` for an invalid form
+    /// and for other blocks).
+    pub fn location(&self, block: BlockId) -> Option<(Modifier, &'a str)> {
+        self.block(block).location
     }
 
     /// The name of the directive that opens a block (`""` for the root).

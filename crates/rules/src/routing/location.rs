@@ -60,16 +60,24 @@ impl Modifier {
 /// A `location` block's modifier and path, from its arguments as
 /// `ngx_http_core_location` reads them (the modifier may be glued to the
 /// path: `=/x`, `^~/x`, `~^/x`, `~*\.png$`). `None` for an invalid form.
-/// The modifier and path of a `location` directive (`header`), read
-/// without collecting its arguments.
+/// [`Model::location`] has it for every location block.
 pub fn location_of<'a>(
     model: &Model<'a>,
     header: crate::model::DirRef<'a>,
 ) -> Option<(Modifier, &'a str)> {
+    location_in(model.file(header.file), header.directive)
+}
+
+/// [`location_of`] for directive `d` of `file`, read without collecting its
+/// arguments.
+pub fn location_in<'a>(
+    file: &'a nginx_wslint_parser::SourceFile,
+    d: &'a nginx_wslint_parser::Directive,
+) -> Option<(Modifier, &'a str)> {
     // More than two arguments is an error either way: three are enough.
     let mut args = [""; 3];
     let mut count = 0;
-    for value in model.file(header.file).arg_values(header.directive).take(3) {
+    for value in file.arg_values(d).take(3) {
         args[count] = value;
         count += 1;
     }
@@ -107,17 +115,6 @@ pub fn parse_location_args<'s>(args: &[&'s str]) -> Option<(Modifier, &'s str)> 
         _ => None,
     }
 }
-
-/// Directives that make a prefix location ending in `/` redirect the
-/// slash-less URI (`clcf->auto_redirect`).
-const AUTO_REDIRECT_PASSES: &[&str] = &[
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "memcached_pass",
-    "grpc_pass",
-];
 
 #[derive(Debug)]
 pub struct Location<'a> {
@@ -269,17 +266,15 @@ impl<'a> Level<'a> {
             if model.block_name(child) != "location" {
                 continue;
             }
-            let header = model.block(child).header.expect("a location has a header");
-            let Some((modifier, path)) = location_of(model, header) else {
+            let Some((modifier, path)) = model.location(child) else {
                 continue;
             };
             let regex = modifier
                 .is_regex()
                 .then(|| NginxRegex::cached(path, modifier == Modifier::RegexCaseless, regexes));
-            let auto_redirect = path.ends_with('/')
-                && model
-                    .directives(child)
-                    .any(|d| AUTO_REDIRECT_PASSES.contains(&model.name(d)));
+            // Every `*_pass` handler sets `clcf->auto_redirect`: a prefix
+            // location ending in `/` then redirects the slash-less URI.
+            let auto_redirect = path.ends_with('/') && model.block(child).last_pass.is_some();
             let index = level.locations.len();
             match modifier {
                 Modifier::Exact | Modifier::Prefix | Modifier::NoRegex if inside_regex => {}

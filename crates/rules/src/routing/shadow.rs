@@ -23,7 +23,7 @@
 use crate::fast_hash::{FastMap, FastSet};
 
 use crate::model::{BlockId, Model};
-use crate::routing::location::{location_of, Found, Level, Location, Modifier};
+use crate::routing::location::{Found, Level, Location, Modifier};
 use crate::routing::regex::RegexCache;
 use crate::routing::router::Router;
 use nginx_wslint_parser::Context;
@@ -187,9 +187,8 @@ fn has_regex_location(model: &Model<'_>, block: BlockId) -> bool {
             if model.block_name(child) != "location" {
                 continue;
             }
-            let header = model.block(child).header;
-            if header
-                .and_then(|h| location_of(model, h))
+            if model
+                .location(child)
                 .is_some_and(|(modifier, _)| modifier.is_regex())
             {
                 return true;

@@ -22,7 +22,7 @@ use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
 use crate::model::effective::ProxySettings;
 use crate::model::variables::referenced;
 use crate::model::{ascii_lowercase, BlockId, DirRef, Model};
-use crate::routing::location::{location_of, Modifier};
+use crate::routing::location::Modifier;
 use crate::rules::Settings;
 
 /// Why a location counts as a WebSocket location.
@@ -242,7 +242,7 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
         if model.pass(block).is_none() {
             continue;
         }
-        let Some((modifier, path)) = location_of(model, header) else {
+        let Some((modifier, path)) = model.location(block) else {
             continue;
         };
         let proxy = model.proxy_settings(block, settings.target);
