@@ -62,6 +62,8 @@ pub(crate) struct Lexer<'a> {
     src_is_utf8: bool,
     /// Reused for unescaping.
     scratch: Vec<u8>,
+    /// Offsets after each LF read, from 0.
+    line_starts: Vec<u32>,
 }
 
 /// Byte classes for the scanners: bit 1 = separates words (SP, HT, CR,
@@ -187,10 +189,6 @@ fn run_len(parser: impl Fn(Bytes) -> IResult<Bytes, Bytes>, input: &[u8]) -> usi
     parser(Bytes(input)).map_or(0, |(_, matched)| matched.0.len())
 }
 
-fn count_lf(bytes: &[u8]) -> u32 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u32
-}
-
 /// nginx's unescaping of a stored word: `\"`, `\'`, `\\` lose the backslash,
 /// `\t`, `\r`, `\n` become TAB, CR, LF, any other `\x` is kept as is.
 pub fn unescape(raw: &[u8]) -> Vec<u8> {
@@ -264,6 +262,12 @@ impl<'a> Lexer<'a> {
             errors: Vec::new(),
             src_is_utf8: src.is_ascii() || std::str::from_utf8(src).is_ok(),
             scratch: Vec::new(),
+            line_starts: {
+                // Lines of a few dozen bytes.
+                let mut starts = Vec::with_capacity(src.len() / 40 + 1);
+                starts.push(0);
+                starts
+            },
         }
     }
 
@@ -271,11 +275,31 @@ impl<'a> Lexer<'a> {
         self.line
     }
 
+    /// Counts the LF at `at`.
+    #[inline(always)]
+    fn lf_at(&mut self, at: usize) {
+        self.line += 1;
+        self.line_starts.push(at as u32 + 1);
+    }
+
+    /// Counts the LFs in `from..to`.
+    fn lfs_in(&mut self, from: usize, to: usize) {
+        for i in memchr::memchr_iter(b'\n', &self.src[from..to]) {
+            self.lf_at(from + i);
+        }
+    }
+
+    /// Where each line starts (after each LF read so far), from 0: the
+    /// file's [`LineIndex`](crate::span::LineIndex) once every byte is read.
+    pub fn take_line_starts(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.line_starts)
+    }
+
     /// Moves past a region read by another scanner (a Lua block body).
     pub fn skip_to(&mut self, pos: usize) {
         let pos = pos.min(self.src.len());
         if pos > self.pos {
-            self.line += count_lf(&self.src[self.pos..pos]);
+            self.lfs_in(self.pos, pos);
             self.pos = pos;
         }
         self.tok_start = self.pos;
@@ -373,7 +397,7 @@ impl<'a> Lexer<'a> {
         let b = self.src[self.pos];
         self.pos += 1;
         if b == b'\n' {
-            self.line += 1;
+            self.lf_at(self.pos - 1);
         }
         Some(b)
     }
@@ -403,7 +427,7 @@ impl<'a> Lexer<'a> {
             match self.src[self.pos] {
                 b'\n' => {
                     // Usually followed by the next line's indentation.
-                    self.line += 1;
+                    self.lf_at(self.pos);
                     self.pos += 1;
                     self.pos += run_len(blanks, self.window());
                 }
@@ -601,7 +625,7 @@ impl<'a> Lexer<'a> {
                     break false;
                 }
                 let n = run_len(quoted_run(quote), self.window());
-                self.line += count_lf(&self.src[self.pos..self.pos + n]);
+                self.lfs_in(self.pos, self.pos + n);
                 self.pos += n;
             }
             let Some(b) = self.take_byte() else {

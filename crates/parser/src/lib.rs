@@ -36,7 +36,6 @@ pub mod span;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word, WordRange};
 pub use context::Context;
@@ -66,7 +65,7 @@ pub struct SourceFile {
     pub mode: ParseMode,
     /// The `include`s the loader follows, in file order.
     pub(crate) includes: Vec<parser::IncludeAt>,
-    line_index: OnceLock<LineIndex>,
+    line_index: LineIndex,
 }
 
 /// A file's bytes, kept as a `String` when they are valid UTF-8 (nearly
@@ -103,6 +102,7 @@ impl SourceFile {
             words,
             errors,
             includes,
+            line_index,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
@@ -115,6 +115,7 @@ impl SourceFile {
                 words: Vec::new(),
                 errors: vec![error],
                 includes: Vec::new(),
+                line_index: LineIndex::new(&source),
             }
         } else {
             parser::parse(&source, mode)
@@ -131,7 +132,7 @@ impl SourceFile {
             errors,
             mode,
             includes,
-            line_index: OnceLock::new(),
+            line_index,
         }
     }
 
@@ -201,8 +202,7 @@ impl SourceFile {
     }
 
     pub fn line_index(&self) -> &LineIndex {
-        self.line_index
-            .get_or_init(|| LineIndex::new(self.source()))
+        &self.line_index
     }
 
     /// 1-based line and character column of a byte offset.

@@ -5,7 +5,7 @@ use crate::ast::{Block, BlockKind, Comment, Directive, Node, Word, WordRange};
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
-use crate::span::Span;
+use crate::span::{LineIndex, Span};
 
 /// Blocks nested deeper than this are reported and skipped. Real
 /// configurations nest a handful of levels; the limit keeps recursive
@@ -49,6 +49,8 @@ pub(crate) struct Parsed {
     pub words: Vec<Word>,
     pub errors: Vec<SyntaxError>,
     pub includes: Vec<IncludeAt>,
+    /// The file's line starts, found while reading it.
+    pub line_index: LineIndex,
 }
 
 /// An `include` with one argument (and no block), in file order: what the
@@ -266,6 +268,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 return Parsed {
                     items: nodes,
                     words: arena,
+                    line_index: LineIndex::from_starts(lexer.take_line_starts()),
                     errors: lexer.errors,
                     includes,
                 };

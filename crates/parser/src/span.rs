@@ -61,7 +61,7 @@ pub struct LineCol {
 }
 
 /// Start offsets of every line of a file, for offset → line/column lookups.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
 }
@@ -71,6 +71,12 @@ impl LineIndex {
         let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i as u32 + 1));
+        LineIndex { line_starts }
+    }
+
+    /// The index of starts a reader of the whole file collected (0, then
+    /// the offset after each LF).
+    pub(crate) fn from_starts(line_starts: Vec<u32>) -> LineIndex {
         LineIndex { line_starts }
     }
 
@@ -117,6 +123,51 @@ pub fn count_chars(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line starts the lexer collects while reading a file are those of
+    /// a plain search, whatever the file holds: quoted and escaped line
+    /// breaks, comments, Lua bodies, skipped deep blocks, errors, CRLF.
+    #[test]
+    fn the_lexers_line_starts_are_the_files() {
+        let deep = format!("{}x;{}\n", "a {\n".repeat(120), "}\n".repeat(120));
+        let texts: Vec<String> = vec![
+            String::new(),
+            "\n\n".into(),
+            "a;\r\nb { c; }\r\n# comment\r\n".into(),
+            "a \"multi\nline\n\";\nb 'x\\\ny';\n".into(),
+            "content_by_lua_block {\n  local x = \"}\"\n  -- }\n}\nafter;\n".into(),
+            "unterminated \"quote\n\nnever closed".into(),
+            "a {\n b;\n".into(),
+            "}\n}\nx".into(),
+            format!("long {};\nnext;\n", "w".repeat(5000)),
+            format!("# {}\nnext;\n", "c".repeat(5000)),
+            deep,
+        ];
+        let mut files: Vec<(String, Vec<u8>)> = texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("case {i}"), t.into_bytes()))
+            .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| root.join("../shared/corpus/real"));
+        for dir in [root.join("fixtures/parser"), corpus] {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    files.push((entry.path().display().to_string(), bytes));
+                }
+            }
+        }
+        assert!(files.len() > 100, "{} files", files.len());
+        for (name, bytes) in files {
+            let expected = LineIndex::new(&bytes);
+            for mode in [crate::ParseMode::Directives, crate::ParseMode::Values] {
+                let file = crate::SourceFile::parse_with_mode("t.conf", bytes.clone(), mode);
+                assert!(file.line_index() == &expected, "{name} ({mode:?})");
+            }
+        }
+    }
 
     #[test]
     fn lines_follow_nginx_counting() {
