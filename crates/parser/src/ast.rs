@@ -25,10 +25,10 @@ pub struct Word {
     /// 1-based line the word starts on.
     pub line: u32,
     pub quote: Quote,
-    /// The value after nginx's unescaping, when it differs from the text
-    /// between the quotes or that text is not valid UTF-8. Rare, so boxed
-    /// twice: a thin pointer keeps `Word` at 24 bytes instead of 32.
-    pub(crate) unescaped: Option<Box<Box<str>>>,
+    /// Whether the value differs from the text between the quotes (escapes)
+    /// or that text is not valid UTF-8; the value is then kept in the file's
+    /// table of such words (rare: a flag keeps `Word` at 16 bytes).
+    pub(crate) unescaped: bool,
 }
 
 impl Word {
@@ -47,6 +47,18 @@ impl Word {
     pub fn is_quoted(&self) -> bool {
         self.quote != Quote::None
     }
+}
+
+/// The stored value of `word` in a file's table of words whose value is
+/// not their text (sorted by start), if it is one of them.
+pub(crate) fn unescaped_value<'t>(table: &'t [(u32, Box<str>)], word: &Word) -> Option<&'t str> {
+    if !word.unescaped {
+        return None;
+    }
+    table
+        .binary_search_by_key(&word.span.start, |(start, _)| *start)
+        .ok()
+        .map(|i| &*table[i].1)
 }
 
 /// A `#` comment, from the `#` up to (not including) the end of the line.

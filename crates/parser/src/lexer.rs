@@ -64,6 +64,9 @@ pub(crate) struct Lexer<'a> {
     scratch: Vec<u8>,
     /// Offsets after each LF read, from 0.
     line_starts: Vec<u32>,
+    /// The values of the words whose value is not their text, by the
+    /// word's start, in file order.
+    pub unescaped: Vec<(u32, Box<str>)>,
 }
 
 /// Byte classes for the scanners: bit 1 = separates words (SP, HT, CR,
@@ -268,6 +271,7 @@ impl<'a> Lexer<'a> {
                 starts.push(0);
                 starts
             },
+            unescaped: Vec::new(),
         }
     }
 
@@ -665,11 +669,14 @@ impl<'a> Lexer<'a> {
         saw_backslash: bool,
     ) {
         // Most words are their own value: nothing to store.
-        let unescaped = if saw_backslash || !self.src_is_utf8 {
-            self.unescaped_value(start, end, quote, saw_backslash)
-        } else {
-            None
-        };
+        let unescaped = (saw_backslash || !self.src_is_utf8)
+            && match self.unescaped_value(start, end, quote, saw_backslash) {
+                Some(value) => {
+                    self.unescaped.push((start as u32, value));
+                    true
+                }
+                None => false,
+            };
         words.push(Word {
             span: Span::new(start, end),
             line: self.tok_line,
@@ -688,7 +695,7 @@ impl<'a> Lexer<'a> {
         end: usize,
         quote: Quote,
         saw_backslash: bool,
-    ) -> Option<Box<Box<str>>> {
+    ) -> Option<Box<str>> {
         let inner = match quote {
             Quote::None => &self.src[start..end],
             _ => &self.src[start + 1..end - 1],
@@ -704,11 +711,11 @@ impl<'a> Lexer<'a> {
                 Err(_) => String::from_utf8_lossy(&value).into(),
             };
             self.scratch = value;
-            Some(Box::new(boxed))
+            Some(boxed)
         } else {
             match std::str::from_utf8(inner) {
                 Ok(_) => None,
-                Err(_) => Some(Box::new(String::from_utf8_lossy(inner).into())),
+                Err(_) => Some(String::from_utf8_lossy(inner).into()),
             }
         }
     }

@@ -66,6 +66,9 @@ pub struct SourceFile {
     /// The `include`s the loader follows, in file order.
     pub(crate) includes: Vec<parser::IncludeAt>,
     line_index: LineIndex,
+    /// The values of the words whose value is not their text (escapes,
+    /// invalid UTF-8), by the word's start.
+    unescaped: Vec<(u32, Box<str>)>,
 }
 
 /// A file's bytes, kept as a `String` when they are valid UTF-8 (nearly
@@ -103,6 +106,7 @@ impl SourceFile {
             errors,
             includes,
             line_index,
+            unescaped,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
@@ -116,6 +120,7 @@ impl SourceFile {
                 errors: vec![error],
                 includes: Vec::new(),
                 line_index: LineIndex::new(&source),
+                unescaped: Vec::new(),
             }
         } else {
             parser::parse(&source, mode)
@@ -133,6 +138,7 @@ impl SourceFile {
             mode,
             includes,
             line_index,
+            unescaped,
         }
     }
 
@@ -157,7 +163,7 @@ impl SourceFile {
     /// A word's value as nginx stores it: quotes removed, escapes resolved.
     #[inline]
     pub fn value<'a>(&'a self, word: &'a Word) -> &'a str {
-        match &word.unescaped {
+        match ast::unescaped_value(&self.unescaped, word) {
             Some(v) => v,
             // Invariant: without `unescaped` the inner text is valid UTF-8
             // (and, cut at ASCII bytes, on character boundaries).

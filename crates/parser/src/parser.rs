@@ -51,6 +51,8 @@ pub(crate) struct Parsed {
     pub includes: Vec<IncludeAt>,
     /// The file's line starts, found while reading it.
     pub line_index: LineIndex,
+    /// The values of the words whose value is not their text, by start.
+    pub unescaped: Vec<(u32, Box<str>)>,
 }
 
 /// An `include` with one argument (and no block), in file order: what the
@@ -68,8 +70,8 @@ pub(crate) struct IncludeAt {
 }
 
 /// Notes `d` in `includes` if it is an `include` the loader follows.
-fn note_include(includes: &mut Vec<IncludeAt>, src: &[u8], stack: &[Frame], d: &Directive) {
-    if d.args.len != 1 || d.block.is_some() || plain_text(src, &d.name) != b"include" {
+fn note_include(includes: &mut Vec<IncludeAt>, text: Text, stack: &[Frame], d: &Directive) {
+    if d.args.len != 1 || d.block.is_some() || text.plain(&d.name) != b"include" {
         return;
     }
     // The items of a nameless `{` end up in the enclosing named block (or
@@ -138,7 +140,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
             End::Semicolon(at) => {
                 if let Some(name) = name {
                     let directive = simple_directive(name, args, inner_comments, at + 1, true);
-                    note_include(&mut includes, src, &stack, &directive);
+                    note_include(&mut includes, Text::of(src, &lexer), &stack, &directive);
                     nodes.push(Node::Directive(directive));
                 }
             }
@@ -149,7 +151,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     lexer.error("unexpected \"{\"".into(), Span::new(at, at + 1), line);
                 }
                 let header = match name {
-                    Some(name) if is_lua_block_name(src, &name) => {
+                    Some(name) if is_lua_block_name(Text::of(src, &lexer), &name) => {
                         let header = Header {
                             name,
                             args,
@@ -172,7 +174,9 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     continue;
                 }
                 let kind = match &header {
-                    Some(name) if is_values_block_name(src, name) => BlockKind::Values,
+                    Some(name) if is_values_block_name(Text::of(src, &lexer), name) => {
+                        BlockKind::Values
+                    }
                     _ => BlockKind::Directives,
                 };
                 let named = header.is_some();
@@ -200,7 +204,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let cut_end = last_word_end(&name, &arena, mark);
                 if let Some(name) = name {
                     let cut = simple_directive(name, args, inner_comments, cut_end, false);
-                    note_include(&mut includes, src, &stack, &cut);
+                    note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                     nodes.push(Node::Directive(cut));
                 }
                 if stack.len() == 1 {
@@ -244,7 +248,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     let cut_end = last_word_end(&name, &arena, mark);
                     if let Some(name) = name {
                         let cut = simple_directive(name, args, inner_comments, cut_end, false);
-                        note_include(&mut includes, src, &stack, &cut);
+                        note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                         nodes.push(Node::Directive(cut));
                     }
                 } else if stack.len() > 1 {
@@ -269,6 +273,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     items: nodes,
                     words: arena,
                     line_index: LineIndex::from_starts(lexer.take_line_starts()),
+                    unescaped: std::mem::take(&mut lexer.unescaped),
                     errors: lexer.errors,
                     includes,
                 };
@@ -277,24 +282,41 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     }
 }
 
-/// The raw text of a word whose value is that text (no escapes, valid
-/// UTF-8), which is what the block-kind tests below need: a name with
-/// escapes is compared by its value.
-fn plain_text<'a>(src: &'a [u8], word: &'a Word) -> &'a [u8] {
-    match &word.unescaped {
-        Some(v) => v.as_bytes(),
-        // Invariant: without `unescaped` the inner text is valid UTF-8.
-        None => &src[word.inner_span().range()],
+/// A file's text and the values of its escaped words, for reading a word's
+/// value while parsing.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    src: &'a [u8],
+    unescaped: &'a [(u32, Box<str>)],
+}
+
+impl<'a> Text<'a> {
+    fn of(src: &'a [u8], lexer: &'a Lexer) -> Text<'a> {
+        Text {
+            src,
+            unescaped: &lexer.unescaped,
+        }
+    }
+
+    /// The value of a word, which is what the block-kind tests below need:
+    /// a name with escapes is compared by its value.
+    fn plain(self, word: &Word) -> &'a [u8] {
+        match crate::ast::unescaped_value(self.unescaped, word) {
+            Some(v) => v.as_bytes(),
+            // Invariant: without a stored value the inner text is valid
+            // UTF-8.
+            None => &self.src[word.inner_span().range()],
+        }
     }
 }
 
-fn is_lua_block_name(src: &[u8], word: &Word) -> bool {
-    plain_text(src, word).ends_with(b"_by_lua_block")
+fn is_lua_block_name(text: Text, word: &Word) -> bool {
+    text.plain(word).ends_with(b"_by_lua_block")
 }
 
-fn is_values_block_name(src: &[u8], word: &Word) -> bool {
+fn is_values_block_name(text: Text, word: &Word) -> bool {
     matches!(
-        plain_text(src, word),
+        text.plain(word),
         b"map" | b"types" | b"geo" | b"split_clients" | b"charset_map"
     )
 }
