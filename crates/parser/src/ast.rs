@@ -129,7 +129,26 @@ pub struct Directive {
     /// of the file where `;` was expected).
     pub terminated: bool,
     /// Comments written between the name and the terminator.
-    pub comments: Box<[Comment]>,
+    pub comments: Comments,
+}
+
+/// The comments inside a directive: nearly always none, so one pointer
+/// (null for none) instead of a slice's two words.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Comments(Option<Box<Box<[Comment]>>>);
+
+impl From<Vec<Comment>> for Comments {
+    fn from(comments: Vec<Comment>) -> Comments {
+        Comments((!comments.is_empty()).then(|| Box::new(comments.into_boxed_slice())))
+    }
+}
+
+impl std::ops::Deref for Comments {
+    type Target = [Comment];
+
+    fn deref(&self) -> &[Comment] {
+        self.0.as_deref().map_or(&[], |c| c)
+    }
 }
 
 impl Directive {

@@ -37,7 +37,7 @@ pub mod span;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word, WordRange};
+pub use ast::{Block, BlockKind, Comment, Comments, Directive, Node, Quote, Word, WordRange};
 pub use context::Context;
 pub use error::SyntaxError;
 pub use include::{

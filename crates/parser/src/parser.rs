@@ -1,7 +1,7 @@
 //! Builds the syntax tree from the lexer's statements, like `ngx_conf_parse`,
 //! with an explicit stack so that no input can overflow the call stack.
 
-use crate::ast::{Block, BlockKind, Comment, Directive, Node, Word, WordRange};
+use crate::ast::{Block, BlockKind, Comments, Directive, Node, Word, WordRange};
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
@@ -40,7 +40,7 @@ struct Frame {
 struct Header {
     name: Word,
     args: WordRange,
-    comments: Box<[Comment]>,
+    comments: Comments,
 }
 
 /// The parsed file: its top-level nodes, every argument word, its errors.
@@ -118,7 +118,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         let mark = arena.len();
         let end = lexer.read_statement(&mut name, &mut arena, &mut comments);
         let inner_comments = if comments.is_empty() {
-            Box::default()
+            Comments::default()
         } else {
             let mut inner = Vec::new();
             for c in comments.drain(..) {
@@ -128,7 +128,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     nodes.push(Node::Comment(c.comment));
                 }
             }
-            inner.into_boxed_slice()
+            Comments::from(inner)
         };
         // The statement's arguments, which the lexer put at the end of the
         // arena.
@@ -335,7 +335,7 @@ fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
 fn simple_directive(
     name: Word,
     args: WordRange,
-    comments: Box<[Comment]>,
+    comments: Comments,
     end: usize,
     terminated: bool,
 ) -> Directive {
