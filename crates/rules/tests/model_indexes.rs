@@ -1,7 +1,7 @@
 //! `Model::build` notes as it places each directive what later passes
 //! would otherwise read the whole tree for (defined variables, where the
 //! directives of `Model::everywhere` are, each block's header name,
-//! location form and last `*_pass`). These tests compare that with
+//! location form, last `*_pass` and inherited proxy settings). These tests compare that with
 //! the plain passes, on every fixture and on the real-world corpus.
 
 mod common;
@@ -54,6 +54,7 @@ fn inputs() -> Vec<PathBuf> {
 fn indexes_built_with_the_model_match_plain_passes() {
     let mut compared = 0;
     let mut with_variables = 0;
+    let mut unread_includes = 0;
     for path in inputs() {
         let mut config = ConfigSet::new(LoadOptions {
             prefix: None,
@@ -115,12 +116,34 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 .map(|(i, _)| i as u32)
                 .last();
             assert_eq!(data.last_pass, last_pass, "{}", path.display());
+            for name in [
+                "proxy_set_header",
+                "proxy_http_version",
+                "proxy_read_timeout",
+                "proxy_send_timeout",
+                "resolver",
+            ] {
+                let scanned = model
+                    .http_levels(b)
+                    .find_map(|l| model.directives_named(l, name).last())
+                    .map(|d| d.span());
+                let noted = model.inherited(b, name).map(|d| d.span());
+                assert_eq!(noted, scanned, "{name} in {}", path.display());
+            }
+            let unread = model.directives_named(b, "include").any(|d| {
+                config
+                    .included(model.entry.prefix, d.file, d.span().start)
+                    .is_empty()
+            });
+            assert_eq!(model.has_unread_include(b), unread, "{}", path.display());
+            unread_includes += usize::from(unread);
         }
         compared += 1;
     }
     eprintln!("compared {compared} configurations, {with_variables} defining variables");
     assert!(compared >= 20, "only {compared} configurations loaded");
     assert!(with_variables >= 5);
+    assert!(unread_includes >= 1);
 }
 
 #[test]

@@ -90,13 +90,23 @@ const TRACKED: [&str; 5] = [
 ];
 const HEADERS_SLOT: usize = 0;
 
-/// What one level (block) sets, read in one pass over its items.
+/// What one level (block) sets, noted by [`Model::build`] as it places the
+/// block's items.
 #[derive(Debug, Default)]
 pub(crate) struct LevelFacts {
     /// Item index of the last directive of each [`TRACKED`] name.
     last: [Option<u32>; TRACKED.len()],
     /// An `include` that pulled in no file.
-    unread_include: bool,
+    pub(crate) unread_include: bool,
+}
+
+impl LevelFacts {
+    /// Notes the directive `name` placed at item `index` of the block.
+    pub(crate) fn note(&mut self, name: &str, index: u32) {
+        if let Some(slot) = TRACKED.iter().position(|&t| t == name) {
+            self.last[slot] = Some(index);
+        }
+    }
 }
 
 /// Contexts whose proxy settings merge into a location's.
@@ -132,25 +142,7 @@ impl<'a> Model<'a> {
     }
 
     fn level_facts(&self, block: BlockId) -> &LevelFacts {
-        self.level_facts[block.0 as usize].get_or_init(|| {
-            let mut facts = LevelFacts::default();
-            for (i, item) in self.block(block).items.iter().enumerate() {
-                let Item::Directive(d) = item else { continue };
-                let name = self.name(*d);
-                if let Some(slot) = TRACKED.iter().position(|&t| t == name) {
-                    facts.last[slot] = Some(i as u32);
-                }
-                if name == "include"
-                    && self
-                        .config
-                        .included(self.entry.prefix, d.file, d.directive.span.start)
-                        .is_empty()
-                {
-                    facts.unread_include = true;
-                }
-            }
-            facts
-        })
+        &self.level_facts[block.0 as usize]
     }
 
     fn headers_of(&self, level: BlockId) -> Vec<Header<'a>> {

@@ -79,7 +79,7 @@ pub struct Model<'a> {
     by_name: FastMap<u32, FastMap<&'a str, Vec<u32>>>,
     /// Per block, the settings `proxy_settings` asks every level for,
     /// found in one pass on first use.
-    level_facts: Vec<std::sync::OnceLock<effective::LevelFacts>>,
+    level_facts: Vec<effective::LevelFacts>,
     /// `upstream` blocks by lower-cased name (first wins), built on first use.
     upstreams: std::sync::OnceLock<FastMap<String, BlockId>>,
     /// Where the directives named in [`EVERYWHERE`] are, by its index, as
@@ -130,7 +130,7 @@ impl<'a> Model<'a> {
             }],
             truncated: false,
             by_name: FastMap::default(),
-            level_facts: Vec::new(),
+            level_facts: vec![effective::LevelFacts::default()],
             upstreams: std::sync::OnceLock::new(),
             everywhere: Default::default(),
             variables: variables::Variables::default(),
@@ -168,6 +168,9 @@ impl<'a> Model<'a> {
                     .items
                     .push(Item::Directive(dir));
                 let targets = config.included(entry.prefix, file, d.span.start);
+                if targets.is_empty() {
+                    model.level_facts[block.0 as usize].unread_include = true;
+                }
                 // Push in reverse so the first included file is read first.
                 for &target in targets.iter().rev() {
                     stack.push((
@@ -196,6 +199,7 @@ impl<'a> Model<'a> {
                         // included files not): one allocation in most blocks.
                         items: Vec::with_capacity(b.items.len()),
                     });
+                    model.level_facts.push(effective::LevelFacts::default());
                     model.blocks[block.0 as usize].items.push(Item::Block(id));
                     stack.push((id, file, b.items.iter(), include_depth));
                 }
@@ -208,6 +212,7 @@ impl<'a> Model<'a> {
                     if effective::PASS_DIRECTIVES.contains(&name) {
                         data.last_pass = Some(index);
                     }
+                    model.level_facts[block.0 as usize].note(name, index);
                     data.items.push(Item::Directive(dir));
                 }
             }
@@ -238,9 +243,7 @@ impl<'a> Model<'a> {
                 (i as u32, index)
             })
             .collect();
-        model.level_facts = (0..model.blocks.len())
-            .map(|_| std::sync::OnceLock::new())
-            .collect();
+        model.level_facts.shrink_to_fit();
         model
     }
 
