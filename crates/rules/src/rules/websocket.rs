@@ -443,4 +443,39 @@ mod tests {
             assert!(!path_looks_websocket(no), "{no}");
         }
     }
+
+    /// `# nginx-wslint: websocket` on the line right above a location makes
+    /// it a WebSocket location; elsewhere, or another comment, does not.
+    #[test]
+    fn a_marker_comment_makes_a_websocket_location() {
+        let text = "http { server {
+            # nginx-wslint: websocket
+            location /live/ { proxy_pass http://a; }
+            # nginx-wslint:   websocket
+            location /live2/ { proxy_pass http://a; }
+            # nginx-wslint: websocket
+
+            location /gap/ { proxy_pass http://a; }
+            # nginx-wslint: ignore=WS001
+            location /other/ { proxy_pass http://a; }
+            location /plain/ { proxy_pass http://a; }
+        } }";
+        let mut config = nginx_wslint_parser::ConfigSet::new(Default::default());
+        let entry = config.add_entry_source(std::path::Path::new("t.conf"), text.into());
+        let model = Model::build(&config, entry, nginx_wslint_parser::Context::Main);
+        let intents: Vec<(&str, Option<Intent>)> = analyse(&model, &Settings::default())
+            .iter()
+            .map(|l| (l.path, l.intent))
+            .collect();
+        assert_eq!(
+            intents,
+            [
+                ("/live/", Some(Intent::Comment)),
+                ("/live2/", Some(Intent::Comment)),
+                ("/gap/", None),
+                ("/other/", None),
+                ("/plain/", None),
+            ]
+        );
+    }
 }
