@@ -24,7 +24,8 @@ use regex::bytes::{Regex, RegexBuilder};
 /// Clones share the compiled regex (and its match caches).
 #[derive(Debug, Clone)]
 pub struct NginxRegex {
-    pub source: String,
+    /// Shared: a regex is cloned into every level that holds it.
+    pub source: Arc<str>,
     pub caseless: bool,
     /// Bytes every match holds (`/api/` at the start of `^/api/(v1|v2)/`):
     /// WS007 searches a server's regex locations once per probe, and a
@@ -59,7 +60,7 @@ pub struct CannotEvaluate {
 impl NginxRegex {
     pub fn new(source: &str, caseless: bool) -> NginxRegex {
         NginxRegex {
-            source: source.to_string(),
+            source: Arc::from(source),
             caseless,
             literal: Arc::default(),
             compiled: Arc::default(),
@@ -124,7 +125,7 @@ impl NginxRegex {
         let regex = self.evaluable()?;
         if subject.last() == Some(&b'\n') && self.source.contains('$') {
             return Err(CannotEvaluate {
-                regex: self.source.clone(),
+                regex: self.source.to_string(),
                 reason: "PCRE's `$` also matches before a final newline".into(),
             });
         }
@@ -137,7 +138,7 @@ impl NginxRegex {
             .regex
             .as_ref()
             .map_err(|reason| CannotEvaluate {
-                regex: self.source.clone(),
+                regex: self.source.to_string(),
                 reason: reason.clone(),
             })
     }
