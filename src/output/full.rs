@@ -1,4 +1,10 @@
-//! The `full` format: miette's graphical reports.
+//! The `full` format: miette's graphical reports. Without colours our own
+//! renderer (`plain`) draws the shapes our reports take, byte for byte as
+//! miette would; miette draws the rest, and everything in colour.
+
+#[cfg(test)]
+mod differential;
+mod plain;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -252,17 +258,26 @@ impl miette::Diagnostic for MietteReport<'_> {
     }
 }
 
-/// Facts about a file with findings, found once, on first need.
+/// Facts about a file with findings, each found once, on first need.
 #[derive(Default)]
 struct FileFacts {
-    /// miette's line starts.
+    /// Whether no line ends in a lone CR: then miette numbers lines as the
+    /// parser's line index does, which `plain` relies on.
+    no_lone_cr: OnceLock<bool>,
+    /// miette's line starts, for the reports miette draws.
     line_starts: OnceLock<Vec<usize>>,
 }
 
-/// Draws reports.
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
+/// Draws reports: `plain` where it can, else miette.
 struct Renderer<'a> {
     config: &'a ConfigSet,
+    /// miette's handler; `plain` draws only without colours.
     handler: GraphicalReportHandler,
+    color: bool,
     files: HashMap<FileId, FileFacts>,
 }
 
@@ -287,6 +302,7 @@ impl<'a> Renderer<'a> {
         Renderer {
             config,
             handler,
+            color,
             files,
         }
     }
@@ -298,7 +314,22 @@ impl<'a> Renderer<'a> {
         // from relying on it.
         let fresh = FileFacts::default();
         let facts = self.files.get(&d.file).unwrap_or(&fresh);
+        let start = out.len();
+        if self.render_plain(out, &report, facts).is_some() {
+            return Ok(());
+        }
+        out.truncate(start);
         self.render_with_miette(out, &report, facts)
+    }
+
+    /// Appends the report drawn by `plain`, if it draws it.
+    fn render_plain(&self, out: &mut String, report: &Report, facts: &FileFacts) -> Option<()> {
+        let no_lone_cr = || *facts.no_lone_cr.get_or_init(|| !has_lone_cr(report.source));
+        if self.color || !no_lone_cr() {
+            return None;
+        }
+        let index = self.config.file(report.diagnostic.file).line_index();
+        plain::render(out, report, index)
     }
 
     fn render_with_miette(
