@@ -357,20 +357,40 @@ pub fn print(
     color: bool,
 ) -> io::Result<()> {
     let renderer = Renderer::new(config, diagnostics, color);
-    // Each report is rendered on its own (in parallel: a many-file run has
-    // thousands) and written in order.
-    let render = |d: &Diagnostic| {
-        let mut text = String::new();
-        renderer.render(&mut text, d).map(|_| text)
-    };
-    let rendered: Vec<Result<String, fmt::Error>> = if diagnostics.len() >= 64 {
-        diagnostics.par_iter().map(render).collect()
-    } else {
-        diagnostics.iter().map(render).collect()
-    };
-    for text in rendered {
-        let text = text.map_err(|e| io::Error::other(e.to_string()))?;
+    // miette takes about 20 µs a report, so threads pay off for many
+    // reports in colour (a many-file run has thousands). `plain` takes about
+    // 3 µs, and one thread writing through one buffer beats two threads
+    // (10 MB config, 945 reports: 3.2 ms against 4.1 on one core, 4.3 on
+    // two).
+    if color && diagnostics.len() >= 64 {
+        return print_in_parallel(out, &renderer, diagnostics);
+    }
+    let mut text = String::new();
+    for d in diagnostics {
+        text.clear();
+        renderer.render(&mut text, d).map_err(io::Error::other)?;
+        text.push('\n');
         out.write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Renders each report on its own thread-pool task, and writes them in
+/// order.
+fn print_in_parallel(
+    out: &mut dyn Write,
+    renderer: &Renderer,
+    diagnostics: &[Diagnostic],
+) -> io::Result<()> {
+    let rendered: Vec<Result<String, fmt::Error>> = diagnostics
+        .par_iter()
+        .map(|d| {
+            let mut text = String::new();
+            renderer.render(&mut text, d).map(|_| text)
+        })
+        .collect();
+    for text in rendered {
+        out.write_all(text.map_err(io::Error::other)?.as_bytes())?;
         writeln!(out)?;
     }
     Ok(())
