@@ -365,14 +365,18 @@ pub fn print(
     if color && diagnostics.len() >= 64 {
         return print_in_parallel(out, &renderer, diagnostics);
     }
+    // Reports go out in batches of 64 KiB: through the caller's 8 KiB
+    // buffer alone, a write call every few reports.
     let mut text = String::new();
     for d in diagnostics {
-        text.clear();
         renderer.render(&mut text, d).map_err(io::Error::other)?;
         text.push('\n');
-        out.write_all(text.as_bytes())?;
+        if text.len() >= 1 << 16 {
+            out.write_all(text.as_bytes())?;
+            text.clear();
+        }
     }
-    Ok(())
+    out.write_all(text.as_bytes())
 }
 
 /// Renders each report on its own thread-pool task, and writes them in
