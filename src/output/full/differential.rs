@@ -335,3 +335,27 @@ fn plain_matches_miette_on_messages_help_and_long_lines() {
     let counts = compare(&config, &diagnostics, one_line_labels);
     eprintln!("messages: {counts:?}");
 }
+
+#[test]
+fn a_report_plain_gives_up_on_midway_is_left_whole_to_miette() {
+    // plain has written the header and message when it meets the label
+    // after a non-ASCII character.
+    let text = "server_name é.example x;\n";
+    let config = config_with(text.as_bytes());
+    let file = config.file_ids().next().expect("one file");
+    let at = text.find('x').expect("an x");
+    let d = Diagnostic::new(&config, CODE, file, Span::new(at, at + 1), "m".into());
+    let renderer = Renderer::new(&config, std::slice::from_ref(&d), false);
+    let mut got = "the report before\n".to_string();
+    renderer.render(&mut got, &d).expect("rendered");
+    let mut expected = "the report before\n".to_string();
+    renderer
+        .render_with_miette(
+            &mut expected,
+            &Report::new(&config, &d),
+            &FileFacts::default(),
+        )
+        .expect("miette renders");
+    assert_eq!(got, expected);
+    assert!(got.contains("╰── here"), "{got}");
+}
