@@ -26,21 +26,21 @@ unsafe impl GlobalAlloc for HugePageHeap {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
-        imp::after_allocation(layout.size());
+        imp::after_allocation();
         p
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc_zeroed(layout) };
-        imp::after_allocation(layout.size());
+        imp::after_allocation();
         p
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
-        imp::after_allocation(new_size);
+        imp::after_allocation();
         p
     }
 
@@ -82,18 +82,9 @@ mod imp {
         ADVISED_END.store(start.next_multiple_of(HUGE_PAGE), Ordering::Relaxed);
     }
 
-    /// Allocations smaller than this do not look at the heap's end: most
-    /// allocations are small, and larger ones come often enough to notice
-    /// a new step early (pages touched before that get 4 KiB pages).
-    const CHECKED_SIZE: usize = 4096;
-
-    /// Advises the part of the heap added since the last check, after an
-    /// allocation of `size` bytes.
+    /// Advises the part of the heap added since the last call.
     #[inline]
-    pub fn after_allocation(size: usize) {
-        if size < CHECKED_SIZE {
-            return;
-        }
+    pub fn after_allocation() {
         let advised = ADVISED_END.load(Ordering::Relaxed);
         if advised == 0 {
             return;
@@ -123,7 +114,7 @@ mod imp {
     pub fn prefer_huge_pages() {}
 
     #[inline]
-    pub fn after_allocation(_size: usize) {}
+    pub fn after_allocation() {}
 }
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
@@ -164,13 +155,13 @@ mod tests {
         // SAFETY: the grown ranges are only looked at, never written.
         let before = unsafe { libc::sbrk(8 << 20) } as usize;
         assert_ne!(before, usize::MAX, "sbrk failed");
-        let _allocation = std::hint::black_box(vec![0u8; 8192]);
+        let _allocation = std::hint::black_box(Box::new([0u8; 100]));
         assert!(!vm_flags(before + (4 << 20)).split(' ').any(|f| f == "hg"));
         // Heap grown after: advised once the allocator next runs.
         prefer_huge_pages();
         let after = unsafe { libc::sbrk(8 << 20) } as usize;
         assert_ne!(after, usize::MAX, "sbrk failed");
-        let _allocation = std::hint::black_box(vec![0u8; 8192]);
+        let _allocation = std::hint::black_box(Box::new([0u8; 100]));
         let flags = vm_flags(after + (4 << 20));
         assert!(flags.split(' ').any(|f| f == "hg"), "VmFlags: {flags}");
     }
