@@ -192,7 +192,6 @@ impl<'m, 'a> Checker<'m, 'a> {
     pub fn new(model: &'m Model<'a>, settings: &'m Settings) -> Checker<'m, 'a> {
         crate::timing::phase("model");
         let variables = model.variables();
-        crate::timing::phase("variables");
         let locations = websocket::analyse(model, settings);
         crate::timing::phase("analyse");
         let upgrade_maps = websocket::upgrade_maps(model);
