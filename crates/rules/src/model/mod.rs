@@ -334,8 +334,9 @@ impl<'a> Model<'a> {
 
     /// Every directive named `name`, with its block, in the order of
     /// [`all_blocks`](Model::all_blocks) then [`directives`](Model::directives).
-    /// The names rules judge wherever they are ([`EVERYWHERE`]) are indexed
-    /// while the model is built; any other name is one scan.
+    /// The names rules judge wherever they are (`proxy_pass`,
+    /// `proxy_set_header`, `set`, `proxy_read_timeout`, `proxy_send_timeout`)
+    /// are indexed while the model is built; any other name is one scan.
     pub fn everywhere(&self, name: &str) -> Vec<(BlockId, DirRef<'a>)> {
         let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) else {
             // Not indexed: one scan.
