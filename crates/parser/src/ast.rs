@@ -51,6 +51,7 @@ impl Word {
 
 /// The stored value of `word` in a file's table of words whose value is
 /// not their text (sorted by start), if it is one of them.
+#[inline]
 pub(crate) fn unescaped_value<'t>(table: &'t [(u32, Box<str>)], word: &Word) -> Option<&'t str> {
     if !word.unescaped {
         return None;

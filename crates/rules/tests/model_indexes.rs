@@ -55,6 +55,7 @@ fn indexes_built_with_the_model_match_plain_passes() {
     let mut compared = 0;
     let mut with_variables = 0;
     let mut unread_includes = 0;
+    let mut upstreams = 0;
     for path in inputs() {
         let mut config = ConfigSet::new(LoadOptions {
             prefix: None,
@@ -136,6 +137,34 @@ fn indexes_built_with_the_model_match_plain_passes() {
                     .is_empty()
             });
             assert_eq!(model.has_unread_include(b), unread, "{}", path.display());
+            // The upstream map: this block is what its name finds, unless an
+            // earlier upstream has the name (case-insensitively).
+            let is_upstream = matches!(
+                data.context,
+                nginx_wslint_parser::Context::Upstream
+                    | nginx_wslint_parser::Context::StreamUpstream
+            ) && data.name == "upstream";
+            if let Some(name) = header.filter(|_| is_upstream).and_then(|h| model.arg(h, 0)) {
+                let first = model.all_blocks().find(|&o| {
+                    let od = model.block(o);
+                    matches!(
+                        od.context,
+                        nginx_wslint_parser::Context::Upstream
+                            | nginx_wslint_parser::Context::StreamUpstream
+                    ) && od.name == "upstream"
+                        && od
+                            .header
+                            .and_then(|h| model.arg(h, 0))
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                });
+                assert_eq!(
+                    model.upstream(&name.to_ascii_uppercase()),
+                    first,
+                    "{}",
+                    path.display()
+                );
+                upstreams += 1;
+            }
             unread_includes += usize::from(unread);
         }
         compared += 1;
@@ -144,6 +173,7 @@ fn indexes_built_with_the_model_match_plain_passes() {
     assert!(compared >= 20, "only {compared} configurations loaded");
     assert!(with_variables >= 5);
     assert!(unread_includes >= 1);
+    assert!(upstreams >= 20, "only {upstreams} upstreams");
 }
 
 #[test]
@@ -166,4 +196,27 @@ fn the_last_handler_of_a_block_is_its_pass() {
     assert_eq!(model.name(pass), "grpc_pass");
     assert_eq!(model.block(location("/")).last_pass, Some(2));
     assert!(model.pass(location("/in/")).is_none());
+}
+
+#[test]
+fn the_first_upstream_of_a_name_wins() {
+    let mut config = ConfigSet::new(LoadOptions::default());
+    let entry = config.add_entry_source(
+        Path::new("t.conf"),
+        b"http { upstream Backend { server a:1; } upstream backend { server b:1; }
+           server { location / { upstream inner { server c:1; } } } }
+           stream { upstream tcp { server d:1; } }"
+            .to_vec(),
+    );
+    let model = Model::build(&config, entry, nginx_wslint_parser::Context::Main);
+    let upstream = model.upstream("BACKEND").unwrap();
+    assert_eq!(
+        model.arg(model.block(upstream).header.unwrap(), 0),
+        Some("Backend")
+    );
+    assert!(model.upstream("tcp").is_some(), "stream upstreams count");
+    assert!(
+        model.upstream("inner").is_none(),
+        "an upstream inside a location is not one"
+    );
 }

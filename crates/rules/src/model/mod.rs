@@ -80,8 +80,9 @@ pub struct Model<'a> {
     /// Per block, the settings `proxy_settings` asks every level for,
     /// found in one pass on first use.
     level_facts: Vec<effective::LevelFacts>,
-    /// `upstream` blocks by lower-cased name (first wins), built on first use.
-    upstreams: std::sync::OnceLock<FastMap<String, BlockId>>,
+    /// `upstream` blocks by lower-cased name (first wins), noted while
+    /// building.
+    upstreams: FastMap<Cow<'a, str>, BlockId>,
     /// Where the directives named in [`EVERYWHERE`] are, by its index, as
     /// (block, item index), in block then item order.
     everywhere: [Vec<(BlockId, u32)>; EVERYWHERE.len()],
@@ -131,7 +132,7 @@ impl<'a> Model<'a> {
             truncated: false,
             by_name: FastMap::default(),
             level_facts: vec![effective::LevelFacts::default()],
-            upstreams: std::sync::OnceLock::new(),
+            upstreams: FastMap::default(),
             everywhere: Default::default(),
             variables: variables::Variables::default(),
         };
@@ -186,8 +187,18 @@ impl<'a> Model<'a> {
                 Some(b) if b.kind != BlockKind::Lua => {
                     let parent_context = model.blocks[block.0 as usize].context;
                     let id = BlockId(model.blocks.len() as u32);
+                    let context = parent_context.child(name);
+                    if matches!(context, Context::Upstream | Context::StreamUpstream)
+                        && name == "upstream"
+                    {
+                        // The first of a name wins, as in nginx.
+                        if let Some(upstream) = source.args(d).first() {
+                            let key = ascii_lowercase(source.value(upstream));
+                            model.upstreams.entry(key).or_insert(id);
+                        }
+                    }
                     model.blocks.push(BlockData {
-                        context: parent_context.child(name),
+                        context,
                         header: Some(dir),
                         name,
                         location: (name == "location")
@@ -250,24 +261,7 @@ impl<'a> Model<'a> {
     /// The `upstream` block (http or stream) named `name`, case-insensitive
     /// as nginx compares them.
     pub fn upstream(&self, name: &str) -> Option<BlockId> {
-        let map = self.upstreams.get_or_init(|| {
-            let mut map = FastMap::default();
-            for b in self.all_blocks() {
-                let data = self.block(b);
-                let is_upstream =
-                    matches!(data.context, Context::Upstream | Context::StreamUpstream)
-                        && data.name == "upstream";
-                if let Some(n) = data
-                    .header
-                    .filter(|_| is_upstream)
-                    .and_then(|h| self.arg(h, 0))
-                {
-                    map.entry(n.to_ascii_lowercase()).or_insert(b);
-                }
-            }
-            map
-        });
-        map.get(ascii_lowercase(name).as_ref()).copied()
+        self.upstreams.get(ascii_lowercase(name).as_ref()).copied()
     }
 
     pub fn block(&self, id: BlockId) -> &BlockData<'a> {
