@@ -109,13 +109,11 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 .block(b)
                 .items
                 .iter()
-                .enumerate()
-                .filter(|(_, item)| match item {
+                .rposition(|item| match item {
                     Item::Directive(d) => PASS_DIRECTIVES.contains(&model.name(*d)),
                     Item::Block(_) => false,
                 })
-                .map(|(i, _)| i as u32)
-                .last();
+                .map(|i| i as u32);
             assert_eq!(data.last_pass, last_pass, "{}", path.display());
             for name in [
                 "proxy_set_header",
