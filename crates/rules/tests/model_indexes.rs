@@ -121,7 +121,14 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 "proxy_read_timeout",
                 "proxy_send_timeout",
                 "resolver",
+                "add_header",
             ] {
+                assert_eq!(
+                    model.has_directive(b, name),
+                    Some(model.directives_named(b, name).next().is_some()),
+                    "{name} in {}",
+                    path.display()
+                );
                 let scanned = model
                     .http_levels(b)
                     .find_map(|l| model.directives_named(l, name).last())

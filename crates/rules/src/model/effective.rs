@@ -81,12 +81,13 @@ pub struct ProxySettings<'a> {
 }
 
 /// The directives whose innermost occurrence [`LevelFacts`] records.
-const TRACKED: [&str; 5] = [
+const TRACKED: [&str; 6] = [
     "proxy_set_header",
     "proxy_http_version",
     "proxy_read_timeout",
     "proxy_send_timeout",
     "resolver",
+    "add_header",
 ];
 const HEADERS_SLOT: usize = 0;
 
@@ -123,6 +124,14 @@ impl<'a> Model<'a> {
     pub fn http_levels(&self, block: BlockId) -> impl Iterator<Item = BlockId> + use<'_, 'a> {
         self.ancestry(block)
             .take_while(|b| is_http_level(self.block(*b).context))
+    }
+
+    /// Whether `level` directly holds a directive named `name`, for the
+    /// names each level notes as it is built (the inherited proxy settings
+    /// and `add_header`); `None` for other names.
+    pub fn has_directive(&self, level: BlockId, name: &str) -> Option<bool> {
+        let slot = TRACKED.iter().position(|&t| t == name)?;
+        Some(self.level_facts(level).last[slot].is_some())
     }
 
     /// The innermost directive named `name` on the levels of `block`.

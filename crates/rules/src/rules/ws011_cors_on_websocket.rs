@@ -33,6 +33,8 @@ fn check(c: &mut Checker) {
         // add_header is an array directive: the innermost level with any.
         let list = model
             .http_levels(loc.block)
+            // Most levels have none, which the model knows without a scan.
+            .filter(|&level| model.has_directive(level, "add_header") != Some(false))
             .map(|level| {
                 model
                     .directives_named(level, "add_header")
