@@ -573,6 +573,12 @@ mod tests {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("../shared/corpus/real"));
         files_under(&corpus, &mut paths);
+        let (minimum, minimum_with_includes) = if corpus.is_dir() {
+            (200, 10)
+        } else {
+            eprintln!("notice: no corpus at {}; fixtures only", corpus.display());
+            (50, 3)
+        };
         let mut with_includes = 0;
         for path in paths {
             let Ok(bytes) = std::fs::read(&path) else {
@@ -584,9 +590,9 @@ mod tests {
             with_includes += usize::from(!walked.is_empty());
             compared += 1;
         }
-        assert!(compared > 100, "only {compared} files compared");
+        assert!(compared >= minimum, "only {compared} files compared");
         assert!(
-            with_includes >= 10,
+            with_includes >= minimum_with_includes,
             "only {with_includes} files with includes"
         );
     }
