@@ -31,7 +31,15 @@ pub struct Suppression {
     pub used: bool,
 }
 
-const MARKER: &str = "nginx-wslint:";
+/// What starts every nginx-wslint comment (suppressions, the WebSocket
+/// marker).
+pub(crate) const MARKER: &str = "nginx-wslint:";
+
+/// Whether `file` may hold nginx-wslint comments: most files have none, and
+/// one search of the text spares a walk of every comment.
+pub(crate) fn may_have_tool_comments(file: &SourceFile) -> bool {
+    memchr::memmem::find(file.source(), MARKER.as_bytes()).is_some()
+}
 
 /// Parses `ignore=A,B rest` / `file-ignore=A` after the marker.
 fn parse(text: &str) -> Option<(bool, Vec<String>)> {
@@ -54,9 +62,7 @@ fn parse(text: &str) -> Option<(bool, Vec<String>)> {
 /// Every suppression comment of a file.
 pub fn collect(file_id: FileId, file: &SourceFile) -> Vec<Suppression> {
     let mut out = Vec::new();
-    // Most files have no suppression at all: one search of the text spares
-    // the walk of every comment.
-    if memchr::memmem::find(file.source(), MARKER.as_bytes()).is_none() {
+    if !may_have_tool_comments(file) {
         return out;
     }
     let whole = Span::new(0, file.source().len());

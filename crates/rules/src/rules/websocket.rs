@@ -201,8 +201,7 @@ impl Markers {
 
 fn marked_directives(file: &SourceFile) -> Vec<u32> {
     let mut out = Vec::new();
-    // Most files have no marker: one search of the text spares the walk.
-    if memchr::memmem::find(file.source(), b"nginx-wslint:").is_none() {
+    if !crate::suppression::may_have_tool_comments(file) {
         return out;
     }
     let mut stack: Vec<&[Node]> = vec![&file.items];
@@ -212,7 +211,7 @@ fn marked_directives(file: &SourceFile) -> Vec<u32> {
                 let text = file.comment_text(c);
                 let is_marker = text
                     .trim()
-                    .strip_prefix("nginx-wslint:")
+                    .strip_prefix(crate::suppression::MARKER)
                     .is_some_and(|rest| rest.trim() == "websocket");
                 if is_marker && d.line() == c.line + 1 {
                     out.push(d.span.start);
