@@ -78,7 +78,7 @@ pub struct Model<'a> {
     /// indices).
     by_name: FastMap<u32, FastMap<&'a str, Vec<u32>>>,
     /// Per block, the settings `proxy_settings` asks every level for,
-    /// found in one pass on first use.
+    /// noted while building.
     level_facts: Vec<effective::LevelFacts>,
     /// `upstream` blocks by lower-cased name (first wins), noted while
     /// building.
@@ -191,7 +191,7 @@ impl<'a> Model<'a> {
                     if matches!(context, Context::Upstream | Context::StreamUpstream)
                         && name == "upstream"
                     {
-                        // The first of a name wins, as in nginx.
+                        // The first block of a name is kept.
                         if let Some(upstream) = source.args(d).first() {
                             let key = ascii_lowercase(source.value(upstream));
                             model.upstreams.entry(key).or_insert(id);
