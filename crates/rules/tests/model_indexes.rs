@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use nginx_wslint_parser::{context, ConfigSet, LoadOptions};
 use nginx_wslint_rules::model::effective::PASS_DIRECTIVES;
 use nginx_wslint_rules::model::variables::Variables;
-use nginx_wslint_rules::model::{Item, Model};
+use nginx_wslint_rules::model::Model;
 use nginx_wslint_rules::routing::location::location_of;
 
 /// Every `.conf` file under `dir`, recursively, sorted.
@@ -111,15 +111,16 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 .and_then(|h| location_of(&model, h));
             assert_eq!(model.location(b), parsed, "{}", path.display());
             let last_pass = model
-                .block(b)
-                .items
-                .iter()
-                .rposition(|item| match item {
-                    Item::Directive(d) => PASS_DIRECTIVES.contains(&model.name(*d)),
-                    Item::Block(_) => false,
-                })
-                .map(|i| i as u32);
-            assert_eq!(data.last_pass, last_pass, "{}", path.display());
+                .directives(b)
+                .filter(|d| PASS_DIRECTIVES.contains(&model.name(*d)))
+                .last()
+                .map(|d| d.span());
+            assert_eq!(
+                model.own_pass(b).map(|d| d.span()),
+                last_pass,
+                "{}",
+                path.display()
+            );
             for name in [
                 "proxy_set_header",
                 "proxy_http_version",
@@ -212,7 +213,8 @@ fn the_last_handler_of_a_block_is_its_pass() {
     };
     let pass = model.pass(location("/")).unwrap();
     assert_eq!(model.name(pass), "grpc_pass");
-    assert_eq!(model.block(location("/")).last_pass, Some(2));
+    let third = model.directives(location("/")).nth(2).map(|d| d.span());
+    assert_eq!(model.own_pass(location("/")).map(|d| d.span()), third);
     assert!(model.pass(location("/in/")).is_none());
 }
 

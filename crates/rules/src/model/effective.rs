@@ -18,7 +18,7 @@ use nginx_wslint_parser::Context;
 
 use crate::model::time::parse_msec;
 use crate::model::version::Version;
-use crate::model::{BlockId, DirRef, Item, Model};
+use crate::model::{BlockId, DirRef, Model};
 
 /// A setting's value and the directive it comes from (`None`: nginx's
 /// default applies).
@@ -97,6 +97,8 @@ const HEADERS_SLOT: usize = 0;
 pub(crate) struct LevelFacts {
     /// Item index of the last directive of each [`TRACKED`] name.
     last: [Option<u32>; TRACKED.len()],
+    /// Item index of the last `*_pass` handler ([`PASS_DIRECTIVES`]).
+    last_pass: Option<u32>,
     /// An `include` that pulled in no file.
     pub(crate) unread_include: bool,
 }
@@ -106,6 +108,9 @@ impl LevelFacts {
     pub(crate) fn note(&mut self, name: &str, index: u32) {
         if let Some(slot) = TRACKED.iter().position(|&t| t == name) {
             self.last[slot] = Some(index);
+        }
+        if PASS_DIRECTIVES.contains(&name) {
+            self.last_pass = Some(index);
         }
     }
 }
@@ -137,13 +142,9 @@ impl<'a> Model<'a> {
     /// The innermost directive named `name` on the levels of `block`.
     pub fn inherited(&self, block: BlockId, name: &str) -> Option<DirRef<'a>> {
         match TRACKED.iter().position(|&t| t == name) {
-            Some(slot) => self.http_levels(block).find_map(|level| {
-                let index = self.level_facts(level).last[slot]?;
-                match self.block(level).items[index as usize] {
-                    Item::Directive(d) => Some(d),
-                    Item::Block(_) => None,
-                }
-            }),
+            Some(slot) => self
+                .http_levels(block)
+                .find_map(|level| self.item_directive(level, self.level_facts(level).last[slot]?)),
             None => self
                 .http_levels(block)
                 .find_map(|level| self.directives_named(level, name).last()),
@@ -211,24 +212,20 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// The last `*_pass` handler directly in `block`.
+    pub fn own_pass(&self, block: BlockId) -> Option<DirRef<'a>> {
+        self.item_directive(block, self.level_facts(block).last_pass?)
+    }
+
     /// The handler of `block`: its own last `*_pass`, or for `if` and
     /// `limit_except` the enclosing location's. Cheaper than
     /// [`proxy_settings`](Self::proxy_settings), which includes it.
     pub fn pass(&self, block: BlockId) -> Option<DirRef<'a>> {
         self.ancestry(block)
-            .find_map(|b| {
-                let data = self.block(b);
-                let own = data
-                    .last_pass
-                    .and_then(|i| match data.items.get(i as usize) {
-                        Some(Item::Directive(d)) => Some(*d),
-                        _ => None,
-                    });
-                match (own, data.context) {
-                    (Some(d), _) => Some(Some(d)),
-                    (None, Context::If | Context::LimitExcept) => None,
-                    (None, _) => Some(None),
-                }
+            .find_map(|b| match (self.own_pass(b), self.block(b).context) {
+                (Some(d), _) => Some(Some(d)),
+                (None, Context::If | Context::LimitExcept) => None,
+                (None, _) => Some(None),
             })
             .flatten()
     }

@@ -53,8 +53,6 @@ pub struct BlockData<'a> {
     /// For a `location` block, its modifier and path (`None` for an invalid
     /// form and for other blocks).
     pub location: Option<(Modifier, &'a str)>,
-    /// Where its last `*_pass` handler is in `items`.
-    pub last_pass: Option<u32>,
     pub parent: Option<BlockId>,
     pub items: Vec<Item<'a>>,
 }
@@ -125,7 +123,6 @@ impl<'a> Model<'a> {
                 header: None,
                 name: "",
                 location: None,
-                last_pass: None,
                 parent: None,
                 items: Vec::with_capacity(config.file(entry.file).items.len()),
             }],
@@ -204,7 +201,6 @@ impl<'a> Model<'a> {
                         location: (name == "location")
                             .then(|| location_in(source, d))
                             .flatten(),
-                        last_pass: None,
                         parent: Some(block),
                         // Sized for the block's nodes (comments included,
                         // included files not): one allocation in most blocks.
@@ -219,9 +215,6 @@ impl<'a> Model<'a> {
                     let index = data.items.len() as u32;
                     if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
                         model.everywhere[slot].push((block, index));
-                    }
-                    if effective::PASS_DIRECTIVES.contains(&name) {
-                        data.last_pass = Some(index);
                     }
                     model.level_facts[block.0 as usize].note(name, index);
                     data.items.push(Item::Directive(dir));
@@ -342,13 +335,16 @@ impl<'a> Model<'a> {
         };
         self.everywhere[slot]
             .iter()
-            .filter_map(
-                |&(block, i)| match self.block(block).items.get(i as usize) {
-                    Some(Item::Directive(d)) => Some((block, *d)),
-                    _ => None,
-                },
-            )
+            .filter_map(|&(block, i)| Some((block, self.item_directive(block, i)?)))
             .collect()
+    }
+
+    /// The directive at item `index` of `block` (`None` for a nested block).
+    fn item_directive(&self, block: BlockId, index: u32) -> Option<DirRef<'a>> {
+        match self.block(block).items.get(index as usize)? {
+            Item::Directive(d) => Some(*d),
+            Item::Block(_) => None,
+        }
     }
 
     /// The variables the configuration defines (built-in ones aside).

@@ -274,7 +274,7 @@ impl<'a> Level<'a> {
                 .then(|| NginxRegex::cached(path, modifier == Modifier::RegexCaseless, regexes));
             // Every `*_pass` handler sets `clcf->auto_redirect`: a prefix
             // location ending in `/` then redirects the slash-less URI.
-            let auto_redirect = path.ends_with('/') && model.block(child).last_pass.is_some();
+            let auto_redirect = path.ends_with('/') && model.own_pass(child).is_some();
             let index = level.locations.len();
             match modifier {
                 Modifier::Exact | Modifier::Prefix | Modifier::NoRegex if inside_regex => {}
