@@ -527,19 +527,6 @@ mod tests {
             .collect()
     }
 
-    fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-            if path.is_dir() {
-                files_under(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn parser_notes_the_includes_a_walk_of_the_tree_finds() {
         let texts: &[&str] = &[
@@ -566,19 +553,8 @@ mod tests {
                 compared += 1;
             }
         }
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut paths = Vec::new();
-        files_under(&root.join("fixtures"), &mut paths);
-        let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("../shared/corpus/real"));
-        files_under(&corpus, &mut paths);
-        let (minimum, minimum_with_includes) = if corpus.is_dir() {
-            (200, 10)
-        } else {
-            eprintln!("notice: no corpus at {}; fixtures only", corpus.display());
-            (50, 3)
-        };
+        let (paths, with_corpus) = crate::test_files::fixture_and_corpus_files();
+        let (minimum, minimum_with_includes) = if with_corpus { (200, 10) } else { (50, 3) };
         let mut with_includes = 0;
         for path in paths {
             let Ok(bytes) = std::fs::read(&path) else {

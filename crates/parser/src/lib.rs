@@ -33,6 +33,8 @@ mod lua;
 mod parser;
 pub mod payload;
 pub mod span;
+#[cfg(test)]
+mod test_files;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};

@@ -148,23 +148,11 @@ mod tests {
             .enumerate()
             .map(|(i, t)| (format!("case {i}"), t.into_bytes()))
             .collect();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| root.join("../shared/corpus/real"));
-        if !corpus.is_dir() {
-            eprintln!("notice: no corpus at {}; fixtures only", corpus.display());
-        }
-        let minimum = if corpus.is_dir() { 250 } else { 50 };
-        let mut dirs = vec![root.join("fixtures"), corpus];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if let Ok(bytes) = std::fs::read(&path) {
-                    files.push((path.display().to_string(), bytes));
-                }
+        let (paths, with_corpus) = crate::test_files::fixture_and_corpus_files();
+        let minimum = if with_corpus { 250 } else { 50 };
+        for path in paths {
+            if let Ok(bytes) = std::fs::read(&path) {
+                files.push((path.display().to_string(), bytes));
             }
         }
         assert!(files.len() >= minimum, "{} files", files.len());

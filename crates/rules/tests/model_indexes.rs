@@ -34,23 +34,12 @@ fn conf_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn inputs() -> (Vec<PathBuf>, bool) {
     let mut paths = Vec::new();
     conf_files(&common::fixtures(), &mut paths);
-    let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::fixtures().join("../../shared/corpus/real"));
-    match std::fs::read_dir(&corpus) {
-        Ok(entries) => {
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
+    match common::corpus_files() {
+        Some(files) => {
             paths.extend(files);
             (paths, true)
         }
-        Err(_) => {
-            eprintln!("notice: no corpus at {}; fixtures only", corpus.display());
-            (paths, false)
-        }
+        None => (paths, false),
     }
 }
 

@@ -149,17 +149,7 @@ fn ten_thousand_locations_in_one_server() {
 #[test]
 fn per_server_analysis_matches_the_router() {
     let mut paths = vec![fixture()];
-    let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::fixtures().join("../../shared/corpus/real"));
-    if let Ok(entries) = std::fs::read_dir(&corpus) {
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        paths.extend(files);
-    }
+    paths.extend(common::corpus_files().unwrap_or_default());
     let key = |s: &nginx_wslint_rules::routing::shadow::Shadowing| {
         (
             s.location,

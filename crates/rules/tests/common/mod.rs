@@ -18,6 +18,25 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// The real-world corpus's files (`$NGINX_WSLINT_CORPUS`, else
+/// `../shared/corpus/real` beside the repository), sorted; `None`, after a
+/// notice, when it is not there.
+pub fn corpus_files() -> Option<Vec<PathBuf>> {
+    let corpus = std::env::var_os("NGINX_WSLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| fixtures().join("../../shared/corpus/real"));
+    let Ok(entries) = std::fs::read_dir(&corpus) else {
+        eprintln!("notice: no corpus at {}; fixtures only", corpus.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
 /// The diagnostics of the `selected` rules (default settings) on `path`,
 /// including what it includes; the file must parse without error.
 pub fn lint_file(path: &Path, selected: &dyn Fn(&Rule) -> bool) -> Vec<Diagnostic> {
