@@ -62,8 +62,9 @@ pub(crate) struct Lexer<'a> {
     src_is_utf8: bool,
     /// Reused for unescaping.
     scratch: Vec<u8>,
-    /// Offsets after each LF read, from 0.
-    line_starts: Vec<u32>,
+    /// Offsets after each LF read, from 0: the file's
+    /// [`LineIndex`](crate::span::LineIndex) once every byte is read.
+    pub line_starts: Vec<u32>,
     /// The values of the words whose value is not their text, by the
     /// word's start, in file order.
     pub unescaped: Vec<(u32, Box<str>)>,
@@ -291,12 +292,6 @@ impl<'a> Lexer<'a> {
         for i in memchr::memchr_iter(b'\n', &self.src[from..to]) {
             self.lf_at(from + i);
         }
-    }
-
-    /// Where each line starts (after each LF read so far), from 0: the
-    /// file's [`LineIndex`](crate::span::LineIndex) once every byte is read.
-    pub fn take_line_starts(&mut self) -> Vec<u32> {
-        std::mem::take(&mut self.line_starts)
     }
 
     /// Moves past a region read by another scanner (a Lua block body).

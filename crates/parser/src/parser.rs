@@ -272,7 +272,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 return Parsed {
                     items: nodes,
                     words: arena,
-                    line_index: LineIndex::from_starts(lexer.take_line_starts()),
+                    line_index: LineIndex::from_starts(std::mem::take(&mut lexer.line_starts)),
                     unescaped: std::mem::take(&mut lexer.unescaped),
                     errors: lexer.errors,
                     includes,
