@@ -92,6 +92,37 @@ fn options(args: &CheckArgs, file: Option<Arc<ConfigFile>>) -> Result<Options, S
     })
 }
 
+/// Each file's [`Options`] and the codes its per-file-ignores silence.
+#[derive(Default)]
+struct FileSettings {
+    by_file: HashMap<FileId, (Options, Vec<String>)>,
+}
+
+impl FileSettings {
+    fn get(
+        &mut self,
+        args: &CheckArgs,
+        configs: &mut Configs,
+        config: &ConfigSet,
+        file: FileId,
+    ) -> Result<&(Options, Vec<String>), String> {
+        use std::collections::hash_map::Entry as Slot;
+        match self.by_file.entry(file) {
+            Slot::Occupied(known) => Ok(known.into_mut()),
+            Slot::Vacant(slot) => {
+                let path = &config.file(file).path;
+                let opts = options(args, configs.for_path(path)?)?;
+                let ignores = opts
+                    .file
+                    .as_ref()
+                    .map(|f| f.ignored_for(path).into_iter().map(String::from).collect())
+                    .unwrap_or_default();
+                Ok(slot.insert((opts, ignores)))
+            }
+        }
+    }
+}
+
 /// Lints with `overlay` (canonical path → contents) standing in for files
 /// on disk.
 pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outcome, String> {
@@ -226,10 +257,14 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
     let mut diagnostics = diagnostic::load_diagnostics(&config);
     // Each entry's context and settings, then the rules per entry in
     // parallel; results are collected in entry order (deterministic).
+    // Settings per file, worked out once (finding a file's settings looks
+    // at the disk, and findings come many to a file): for its entry's
+    // rules, then for the selection and per-file-ignores of its findings.
+    let mut settings = FileSettings::default();
     let mut jobs = Vec::with_capacity(config.entries.len());
     for entry in config.entries.clone() {
         let file = config.file(entry.file);
-        let opts = options(args, configs.for_path(&file.path)?)?;
+        settings.get(args, &mut configs, &config, entry.file)?;
         match context::resolve_context(file, cli_context) {
             Err(message) => diagnostics.push(Diagnostic::new(
                 &config,
@@ -241,10 +276,11 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
             // Rules judge what nginx would run: on a file nginx rejects,
             // E001 says what to fix first.
             Ok(_) if has_syntax_errors(&config, entry) => {}
-            Ok(ctx) => jobs.push((entry, ctx, opts)),
+            Ok(ctx) => jobs.push((entry, ctx)),
         }
     }
-    let check_entry = |(entry, ctx, opts): &(Entry, Context, Options)| {
+    let check_entry = |(entry, ctx): &(Entry, Context)| {
+        let (opts, _) = &settings.by_file[&entry.file];
         let model = Model::build(&config, *entry, *ctx);
         let r = rules::check(&model, &opts.settings, &|rule| {
             opts.selection.enabled(rule.code.code, rule.code.name)
@@ -265,24 +301,10 @@ pub fn run(args: &CheckArgs, overlay: &HashMap<PathBuf, Vec<u8>>) -> Result<Outc
     diagnostics.extend(found.into_iter().flatten());
 
     // Settings of the file each diagnostic is in: selection and
-    // per-file-ignores, worked out once per file (finding a file's settings
-    // looks at the disk, and findings come many to a file).
-    let mut per_file_settings: HashMap<FileId, (Options, Vec<String>)> = HashMap::new();
+    // per-file-ignores.
     let mut kept = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
-        let (opts, per_file_ignores) = match per_file_settings.entry(d.file) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let path = &config.file(d.file).path;
-                let opts = options(args, configs.for_path(path)?)?;
-                let ignores = opts
-                    .file
-                    .as_ref()
-                    .map(|f| f.ignored_for(path).into_iter().map(String::from).collect())
-                    .unwrap_or_default();
-                e.insert((opts, ignores))
-            }
-        };
+        let (opts, per_file_ignores) = settings.get(args, &mut configs, &config, d.file)?;
         let ignored = per_file_ignores
             .iter()
             .any(|c| c.eq_ignore_ascii_case(d.code.code) || *c == d.code.name);
