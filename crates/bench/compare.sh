@@ -7,17 +7,19 @@
 # directory of many files on one core and on all. Prints a markdown report
 # and writes it to $OUT.
 #
-# Environment: SIZES (1,10,100), RUNS (unset: 5 below 100 MB, 3 from 100 MB),
-# CPU (1, or none), INCLUDES_PER_MB (10), MANY_FILES (64; 0 skips),
-# MANY_MB (10), SCALING (10000: one server with that many locations, and
-# that many included files; 0 skips them), BUDGET (600: a tool is not run again at a size once its runs
-# there took that many seconds), TIME_LIMIT (600: a run is stopped after that
-# many seconds and reported as "> N s"; nginx -t takes minutes at 100 MB),
+# Environment: SIZES (1,10,100), RUNS (unset: 5 below 100 MB, 3 from
+# 100 MB), WARMUP (1: uncounted runs of each tool before its counted ones),
+# CPU (1; a list such as 0-1, or none), INCLUDES_PER_MB (10), MANY_FILES
+# (64; 0 skips), MANY_MB (10), SCALING (10000: one server with that many
+# locations, and that many included files; 0 skips them), BUDGET (600: a
+# tool is not run again at a size once its runs there took that many
+# seconds), TIME_LIMIT (600: a run is stopped after that many seconds and
+# reported as "> N s"; nginx -t takes minutes at 100 MB),
 # SEED (1), OUT (target/bench-compare.md),
 # KEEP=1 keeps the generated files. Further arguments go to the `compare`
 # binary (see `--help`), e.g. `crates/bench/compare.sh --tools check,nginx`.
 #
-# Needs: cargo; taskset (util-linux) for pinning; nginx and crossplane are
+# Needs: cargo; nginx and crossplane are
 # measured when installed (scripts/install-test-deps installs both) and
 # reported as "not installed" otherwise.
 set -euo pipefail
@@ -41,6 +43,7 @@ args=(
     --out "${OUT:-$target/bench-compare.md}"
 )
 [[ -z ${RUNS:-} ]] || args+=(--runs "$RUNS")
+[[ -z ${WARMUP:-} ]] || args+=(--warmup "$WARMUP")
 [[ ${KEEP:-} != 1 ]] || args+=(--keep)
 
 exec "$target/release/compare" "${args[@]}" "$@"

@@ -192,3 +192,64 @@ fn scaling_cases_are_measured_and_valid_for_nginx() {
         );
     }
 }
+
+/// Each tool gets its warm-up runs before the counted ones, and every run
+/// is pinned to the CPUs asked for without a `taskset` process: the
+/// stand-in nginx logs the CPUs it may run on, once per run.
+#[cfg(target_os = "linux")]
+#[test]
+fn runs_are_warmed_up_and_pinned() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("runs.log");
+    let nginx = dir.path().join("logging-nginx");
+    std::fs::write(
+        &nginx,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = -v ] && {{ echo 'nginx version: nginx/0.0.0' >&2; exit 0; }}\ngrep Cpus_allowed_list: /proc/self/status >> '{}'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&nginx, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let report = report(
+        dir.path(),
+        &[
+            "--tools",
+            "nginx",
+            "--nginx",
+            nginx.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--warmup",
+            "2",
+            "--cpu",
+            "0",
+            "--many-files",
+            "0",
+        ],
+    );
+    assert!(row(&report, "`nginx -t`").contains(" MB |"), "{report}");
+    assert!(
+        report.contains("after 2 uncounted warm-up run(s)"),
+        "{report}"
+    );
+    let runs = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = runs.lines().collect();
+    // Start-up and 0.02 MB: two warm-ups and two counted runs each.
+    assert_eq!(lines.len(), 8, "{runs}");
+    for line in lines {
+        assert_eq!(line.split_whitespace().last(), Some("0"), "{runs}");
+    }
+}
+
+#[test]
+fn a_cpu_list_that_is_not_one_is_refused() {
+    let output = compare().args(["--cpu", "1-x"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--cpu: not a CPU list"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

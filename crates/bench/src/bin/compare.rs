@@ -9,8 +9,9 @@
 //! * `crossplane parse CONF` (to /dev/null),
 //! * `nginx -t -p DIR/ -c CONF -g 'pid DIR/nginx.pid;' -e stderr`.
 //!
-//! Runs are interleaved (run 1 of every tool, then run 2, ...) so that the
-//! host's changing speed hits every tool alike. Each child's wall time is
+//! Each tool's runs follow each other after an uncounted warm-up run (see
+//! [`measure`] for why). The harness pins runs by setting its own thread's
+//! CPU affinity, which the child inherits. Each child's wall time is
 //! measured around its spawn and `wait4`, whose `rusage` gives its peak RSS
 //! (`ru_maxrss`, the largest process of its tree). A tool that is not
 //! installed gets a row saying so. The result is a markdown report (inputs,
@@ -33,10 +34,11 @@ usage: compare [OPTIONS]
 
   --sizes LIST           sizes in MB, comma-separated (default 1,10,100; fractions allowed)
   --runs N               runs per tool and size (default 5 below 100 MB, 3 from 100 MB)
+  --warmup N             uncounted runs before them (default 1)
   --includes-per-mb X    included files per MB of configuration (default 10: 10, 100
                          and 1,000 files at 1, 10 and 100 MB); 0 = one file
   --seed S               generator seed (default 1)
-  --cpu N|none           the core every run is pinned to with `taskset -c N` (default 1;
+  --cpu LIST|none        the CPUs every run is pinned to, e.g. 1 or 0-1 (default 1;
                          falls back to no pinning, with a note, if that fails)
   --tools LIST           which of check,parse,crossplane,nginx to run (default all)
   --bin PATH             the nginx-wslint binary (default: next to this program)
@@ -95,6 +97,7 @@ impl Tool {
 struct Args {
     sizes: Vec<f64>,
     runs: Option<usize>,
+    warmup: usize,
     includes_per_mb: f64,
     seed: u64,
     cpu: Option<String>,
@@ -127,6 +130,7 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         sizes: vec![1.0, 10.0, 100.0],
         runs: None,
+        warmup: 1,
         includes_per_mb: 10.0,
         seed: 1,
         cpu: Some("1".into()),
@@ -187,12 +191,14 @@ fn parse_args() -> Result<Args, String> {
                     .ok_or_else(|| format!("--includes-per-mb: not a number ≥ 0: {v}"))?;
             }
             "--seed" => a.seed = unsigned(value()?)?,
+            "--warmup" => a.warmup = unsigned(value()?)? as usize,
             "--cpu" => {
                 let v = value()?;
                 a.cpu = if v == "none" {
                     None
                 } else {
-                    unsigned(v.clone())?;
+                    parse_cpu_list(&v)
+                        .ok_or_else(|| format!("--cpu: not a CPU list such as 1 or 0-1: {v}"))?;
                     Some(v)
                 };
             }
@@ -442,32 +448,89 @@ fn setup_nginx(cmd: &str) -> Setup {
     }
 }
 
-/// How runs are pinned: `taskset -c CPUS`, or not at all.
+/// Which CPUs the runs may use. The harness sets the affinity of its own
+/// thread before each spawn and the child inherits it, so no `taskset`
+/// process starts (and is timed) with every run.
 #[derive(Debug, Clone)]
 struct Pin {
+    /// A CPU list as `taskset -c` takes it (`1`, `0-3`, `0,2`), or `None`
+    /// for the CPUs this process was allowed to use at start.
     cpus: Option<String>,
 }
 
+/// This process's CPUs at start, as a CPU list (see [`all_cpus`]).
+static ALLOWED_AT_START: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 impl Pin {
-    fn command(&self, program: &Path) -> Command {
-        match &self.cpus {
-            Some(cpus) => {
-                let mut c = Command::new("taskset");
-                c.arg("-c").arg(cpus).arg(program);
-                c
-            }
-            None => Command::new(program),
+    /// Sets the calling thread's affinity to the pinned CPUs (or back to
+    /// those allowed at start): the children it spawns inherit it.
+    fn apply(&self) -> std::io::Result<()> {
+        let list = match &self.cpus {
+            Some(cpus) => Some(cpus.clone()),
+            None => ALLOWED_AT_START.get_or_init(allowed_cpus).clone(),
+        };
+        match list {
+            Some(list) => set_affinity(&list),
+            None => Ok(()),
         }
     }
 
+    /// Whether runs can be pinned to `cpus` (the affinity is left as it
+    /// was).
     fn works(cpus: &str) -> bool {
-        Command::new("taskset")
-            .args(["-c", cpus, "true"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        let pinned = Pin {
+            cpus: Some(cpus.to_string()),
+        };
+        let ok = pinned.apply().is_ok();
+        let _ = Pin { cpus: None }.apply();
+        ok
     }
+}
+
+/// The CPUs of a list such as `0,2-3`; `None` if it is not one.
+fn parse_cpu_list(list: &str) -> Option<Vec<usize>> {
+    let mut cpus = Vec::new();
+    for part in list.split(',') {
+        let (first, last): (usize, usize) = match part.trim().split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let cpu = part.trim().parse().ok()?;
+                (cpu, cpu)
+            }
+        };
+        if first > last {
+            return None;
+        }
+        cpus.extend(first..=last);
+    }
+    (!cpus.is_empty()).then_some(cpus)
+}
+
+#[cfg(target_os = "linux")]
+fn set_affinity(list: &str) -> std::io::Result<()> {
+    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidInput, list.to_string());
+    let cpus = parse_cpu_list(list).ok_or_else(invalid)?;
+    // SAFETY: `cpu_set_t` is plain old data; all zeroes is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for cpu in cpus {
+        if cpu >= libc::CPU_SETSIZE as usize {
+            return Err(invalid());
+        }
+        // SAFETY: `cpu` is below CPU_SETSIZE, checked above.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    // SAFETY: a valid set of the size given; 0 is the calling thread.
+    let r = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_affinity(_list: &str) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// A configuration on disk to run the tools on.
@@ -533,8 +596,8 @@ fn median(values: &[f64]) -> f64 {
 }
 
 /// The command for one run of `tool` on `input`, with its output files.
-fn tool_command(tool: Tool, program: &Path, pin: &Pin, input: &Input) -> Command {
-    let mut c = pin.command(program);
+fn tool_command(tool: Tool, program: &Path, input: &Input) -> Command {
+    let mut c = Command::new(program);
     let conf = &input.conf;
     match tool {
         Tool::Check => {
@@ -604,7 +667,9 @@ fn run_once(
     limit: Duration,
 ) -> Result<Sample, String> {
     let (stdout, stderr) = output_paths(tool, work);
-    let mut cmd = tool_command(tool, program, pin, input);
+    let mut cmd = tool_command(tool, program, input);
+    pin.apply()
+        .map_err(|e| format!("cannot set the CPU affinity: {e}"))?;
     let out = match &stdout {
         Some(path) => Stdio::from(File::create(path).map_err(|e| e.to_string())?),
         None => Stdio::null(),
@@ -651,12 +716,21 @@ fn reset_own_peak_rss() {
     }
 }
 
-/// `runs` interleaved runs of every tool on `input`.
+/// `runs` runs of every tool on `input`, one tool after the other, each
+/// after `warmup` runs that are not counted.
+///
+/// A tool's runs follow each other instead of alternating with the other
+/// tools' (as hyperfine runs them): on a virtual machine that hands freed
+/// memory back to its host, a run right after another tool freed hundreds
+/// of megabytes pays the host for every fresh page, and a warm-up run
+/// takes that cost for the runs after it.
+#[allow(clippy::too_many_arguments)]
 fn measure(
     label: &str,
     tools: &[(Tool, Setup)],
     pin: &Pin,
     input: &Input,
+    warmup: usize,
     runs: usize,
     budget: f64,
     limit: Duration,
@@ -664,50 +738,68 @@ fn measure(
     let work = input.dir.join(".compare");
     let _ = std::fs::create_dir_all(&work);
     reset_own_peak_rss();
-    let mut results: Vec<(Tool, Outcome)> = tools
+    tools
         .iter()
         .map(|(tool, setup)| {
             let outcome = match setup {
-                Setup::Ready { .. } => Outcome::Measured {
-                    samples: Vec::new(),
-                },
+                Setup::Ready { program, .. } => {
+                    eprint!("[{label}] {}:", tool.key());
+                    let outcome = measure_tool(
+                        *tool, program, pin, input, &work, warmup, runs, budget, limit,
+                    );
+                    eprintln!();
+                    outcome
+                }
                 Setup::Unavailable(why) => Outcome::Unavailable(why.clone()),
             };
             (*tool, outcome)
         })
-        .collect();
-    for run in 1..=runs {
-        eprint!("[{label}] run {run}/{runs}:");
-        for ((tool, setup), (_, outcome)) in tools.iter().zip(results.iter_mut()) {
-            let (Setup::Ready { program, .. }, Outcome::Measured { samples }) = (setup, &*outcome)
-            else {
-                continue;
-            };
-            // A tool whose runs took the whole budget, or that was
-            // stopped, is not run again.
-            if samples.iter().map(|s| s.secs).sum::<f64>() >= budget
-                || samples.iter().any(|s| s.timed_out)
-            {
-                eprint!(" {} (budget spent)", tool.key());
-                continue;
-            }
-            let mut samples = samples.clone();
-            match run_once(*tool, program, pin, input, &work, limit) {
-                Ok(sample) => {
-                    let stopped = if sample.timed_out { " (stopped)" } else { "" };
-                    eprint!(" {} {:.3} s{stopped}", tool.key(), sample.secs);
-                    samples.push(sample);
-                    *outcome = Outcome::Measured { samples };
-                }
-                Err(why) => {
-                    eprint!(" {} FAILED", tool.key());
-                    *outcome = Outcome::Failed(why);
-                }
-            }
+        .collect()
+}
+
+/// `warmup` uncounted runs and then `runs` runs of one tool. Once its runs
+/// (warm-ups included) took `budget` seconds it is not run again, but it
+/// always gets one counted run; a run stopped at the time limit, warm-up
+/// or not, is its last and is reported as a bound.
+#[allow(clippy::too_many_arguments)]
+fn measure_tool(
+    tool: Tool,
+    program: &Path,
+    pin: &Pin,
+    input: &Input,
+    work: &Path,
+    warmup: usize,
+    runs: usize,
+    budget: f64,
+    limit: Duration,
+) -> Outcome {
+    let mut samples = Vec::new();
+    let mut spent = 0.0;
+    for run in 0..warmup + runs {
+        if !samples.is_empty() && spent >= budget {
+            eprint!(" (budget spent)");
+            break;
         }
-        eprintln!();
+        let sample = match run_once(tool, program, pin, input, work, limit) {
+            Ok(sample) => sample,
+            Err(why) => {
+                eprint!(" FAILED");
+                return Outcome::Failed(why);
+            }
+        };
+        spent += sample.secs;
+        let warm_up = run < warmup && !sample.timed_out;
+        let stopped = if sample.timed_out { " (stopped)" } else { "" };
+        let what = if warm_up { " warm-up" } else { "" };
+        eprint!("{what} {:.3} s{stopped}", sample.secs);
+        if !warm_up {
+            samples.push(sample);
+        }
+        if sample.timed_out {
+            break;
+        }
     }
-    results
+    Outcome::Measured { samples }
 }
 
 /// `check`'s summary ("Found N diagnostics.") from its last run on `input`.
@@ -1040,7 +1132,7 @@ impl Report<'_> {
     }
 
     fn environment(&self, m: &mut String) {
-        let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let cpus = cpu_count();
         let _ = writeln!(
             m,
             "* Machine: {} CPU(s){}{}",
@@ -1050,13 +1142,14 @@ impl Report<'_> {
                 .map_or(String::new(), |k| format!(", Linux {}", k.trim()))
         );
         let pin = match &self.pin.cpus {
-            Some(c) => format!("every run pinned with `taskset -c {c}`"),
+            Some(c) => format!("every run pinned to CPU {c} (the affinity of the harness's thread, inherited by the tool)"),
             None => "runs not pinned".into(),
         };
         let _ = writeln!(
             m,
-            "* {pin}{}; runs interleaved across tools; time = wall time of the process, median (min–max) over the runs; peak RSS = largest `ru_maxrss` over the runs; 1 MB = 10^6 bytes",
-            self.pin_note.as_deref().map_or(String::new(), |n| format!(" ({n})"))
+            "* {pin}{}; each tool's runs one after the other, after {} uncounted warm-up run(s); time = wall time of the process, median (min–max) over the runs; peak RSS = largest `ru_maxrss` over the runs; 1 MB = 10^6 bytes",
+            self.pin_note.as_deref().map_or(String::new(), |n| format!(" ({n})")),
+            self.args.warmup
         );
         if let Some(date) = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]) {
             let commit = command_line("git", &["describe", "--always", "--dirty"])
@@ -1357,7 +1450,7 @@ impl Report<'_> {
             thousands(many.bytes),
             many.runs
         );
-        let _ = writeln!(m, "| cores | median time | min–max | MB/s | peak RSS |");
+        let _ = writeln!(m, "| CPUs | median time | min–max | MB/s | peak RSS |");
         let _ = writeln!(m, "|---|---:|---:|---:|---:|");
         for (cpus, outcome) in [&many.one, &many.all] {
             let cells = match outcome {
@@ -1375,7 +1468,7 @@ impl Report<'_> {
                     )
                 }
             };
-            let _ = writeln!(m, "| `taskset -c {cpus}` | {cells}");
+            let _ = writeln!(m, "| {cpus} | {cells}");
         }
         if let (Some(one), Some(all)) = (many.one.1.median_secs(), many.all.1.median_secs()) {
             let _ = writeln!(
@@ -1399,24 +1492,40 @@ fn default_bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// The CPUs this process may run on, as `taskset -c` takes them.
+/// The CPUs this process may run on, as a CPU list, when there are more
+/// than one (taken at start: see [`ALLOWED_AT_START`]).
 fn all_cpus() -> Option<String> {
-    let n = std::thread::available_parallelism().ok()?.get();
-    if n < 2 {
-        return None;
-    }
-    // Read the affinity list from the kernel when possible (it may not be
-    // 0..n).
-    let status = std::fs::read_to_string("/proc/self/status").ok();
+    let list = ALLOWED_AT_START.get_or_init(allowed_cpus).clone()?;
+    (parse_cpu_list(&list)?.len() > 1).then_some(list)
+}
+
+/// How many CPUs this process was allowed to use at start.
+fn cpu_count() -> usize {
+    ALLOWED_AT_START
+        .get_or_init(allowed_cpus)
+        .as_deref()
+        .and_then(parse_cpu_list)
+        .map_or(0, |cpus| cpus.len())
+}
+
+/// The CPUs this thread may run on now, as a CPU list: the kernel's list
+/// when it can be read (it may not be 0..n).
+fn allowed_cpus() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").ok();
     let listed = status.as_deref().and_then(|s| {
         s.lines()
-            .find(|l| l.starts_with("Cpus_allowed_list:"))
-            .map(|l| l["Cpus_allowed_list:".len()..].trim().to_string())
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+            .map(|l| l.trim().to_string())
     });
-    Some(listed.unwrap_or_else(|| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",")))
+    listed.or_else(|| {
+        let n = std::thread::available_parallelism().ok()?.get();
+        Some(format!("0-{}", n - 1))
+    })
 }
 
 fn run(args: &Args) -> Result<String, String> {
+    // Before any run pins this thread.
+    ALLOWED_AT_START.get_or_init(allowed_cpus);
     // Absolute: the tools run in the configuration's directory.
     let bin = args.bin.clone().unwrap_or_else(default_bin);
     let bin = std::path::absolute(&bin).unwrap_or(bin);
@@ -1446,7 +1555,7 @@ fn run(args: &Args) -> Result<String, String> {
             None,
         ),
         Some(cpu) => {
-            let note = format!("`taskset -c {cpu}` failed, so runs are not pinned");
+            let note = format!("pinning to CPU {cpu} failed, so runs are not pinned");
             eprintln!("compare: {note}");
             (Pin { cpus: None }, Some(note))
         }
@@ -1489,6 +1598,7 @@ fn run(args: &Args) -> Result<String, String> {
             &setups,
             &pin,
             &empty,
+            args.warmup,
             small_runs,
             args.budget,
             limit,
@@ -1505,7 +1615,16 @@ fn run(args: &Args) -> Result<String, String> {
                 "compare: {label}: {} bytes in {} file(s)",
                 input.bytes, input.files
             );
-            let results = measure(&label, &setups, &pin, &input, runs, args.budget, limit);
+            let results = measure(
+                &label,
+                &setups,
+                &pin,
+                &input,
+                args.warmup,
+                runs,
+                args.budget,
+                limit,
+            );
             let check_summary = check_summary(&input);
             sizes.push(SizeResult {
                 label,
@@ -1529,7 +1648,16 @@ fn run(args: &Args) -> Result<String, String> {
                 ),
             ] {
                 let runs = args.runs.unwrap_or(5);
-                let results = measure(&label, &setups, &pin, &input, runs, args.budget, limit);
+                let results = measure(
+                    &label,
+                    &setups,
+                    &pin,
+                    &input,
+                    args.warmup,
+                    runs,
+                    args.budget,
+                    limit,
+                );
                 let check_summary = check_summary(&input);
                 scaling.push(SizeResult {
                     label,
@@ -1559,41 +1687,36 @@ fn run(args: &Args) -> Result<String, String> {
                     cpus: Some(all.clone()),
                 };
                 let tools = [(Tool::Check, setup.clone())];
-                // Alternate the two pinnings run by run, like the tools.
-                let mut one_samples = Vec::new();
-                let mut all_samples = Vec::new();
-                let mut one_out = None;
-                let mut all_out = None;
-                for _ in 0..runs {
-                    for (p, samples, out) in [
-                        (&one_pin, &mut one_samples, &mut one_out),
-                        (&all_pin, &mut all_samples, &mut all_out),
-                    ] {
-                        if out.is_some() {
-                            continue;
-                        }
-                        let label = format!("many files, -c {}", p.cpus.as_deref().unwrap_or(""));
-                        match measure(&label, &tools, p, &input, 1, f64::INFINITY, limit).pop() {
-                            Some((_, Outcome::Measured { samples: s })) => samples.extend(s),
-                            Some((_, other)) => *out = Some(other),
-                            None => {}
-                        }
-                    }
-                }
-                let finish = |samples: Vec<Sample>, out: Option<Outcome>| {
-                    out.unwrap_or(Outcome::Measured { samples })
+                let on = |p: &Pin| {
+                    let label = format!("many files, CPUs {}", p.cpus.as_deref().unwrap_or(""));
+                    measure(
+                        &label,
+                        &tools,
+                        p,
+                        &input,
+                        args.warmup,
+                        runs,
+                        f64::INFINITY,
+                        limit,
+                    )
+                    .pop()
+                    .map_or(Outcome::Failed("not run".into()), |(_, outcome)| outcome)
                 };
+                let one_outcome = on(&one_pin);
+                let all_outcome = on(&all_pin);
                 Some(Many {
                     files: input.files,
-                    cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+                    cores: cpu_count(),
                     bytes: input.bytes,
                     runs,
-                    one: (one.clone(), finish(one_samples, one_out)),
-                    all: (all, finish(all_samples, all_out)),
+                    one: (one.clone(), one_outcome),
+                    all: (all, all_outcome),
                 })
             }
         };
 
+        // Unpinned again: nothing after this is timed.
+        let _ = Pin { cpus: None }.apply();
         let report = Report {
             args,
             setups: &setups,
