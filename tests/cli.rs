@@ -412,4 +412,13 @@ fn timings_go_to_stderr_and_leave_the_report_alone() {
     for phase in ["setup", "load", "model", "WS001", "WS017", "output"] {
         assert!(phases.contains(&phase), "{phase} missing from {phases:?}");
     }
+    if cfg!(target_os = "linux") {
+        let load = timings.lines().find(|l| l.contains(" load ")).unwrap();
+        let resident: f64 = load
+            .strip_suffix(" MB resident")
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|mb| mb.parse().ok())
+            .unwrap_or_else(|| panic!("no resident memory in {load:?}"));
+        assert!(resident > 0.5, "{load}");
+    }
 }

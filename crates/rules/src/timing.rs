@@ -1,7 +1,7 @@
 //! Wall time per phase of a check, for profiling: with
 //! `NGINX_WSLINT_TIMINGS=1` in the environment each [`phase`] call prints
-//! the time since the previous one to standard error. Without it a call
-//! costs one load.
+//! the time since the previous one to standard error, and (on Linux) the
+//! process's resident memory at its end. Without it a call costs one load.
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -21,9 +21,18 @@ pub fn phase(name: &str) {
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(previous) = *last {
         eprintln!(
-            "nginx-wslint timing: {name:>14} {:8.2} ms",
-            (now - previous).as_secs_f64() * 1000.0
+            "nginx-wslint timing: {name:>14} {:8.2} ms{}",
+            (now - previous).as_secs_f64() * 1000.0,
+            resident_mb().map_or(String::new(), |mb| format!(" {mb:8.1} MB resident"))
         );
     }
     *last = Some(now);
+}
+
+/// The resident set in MB (10^6 bytes): `VmRSS` of `/proc/self/status`.
+fn resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    let kb: f64 = line.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024.0 / 1e6)
 }
