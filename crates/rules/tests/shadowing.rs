@@ -179,3 +179,54 @@ fn per_server_analysis_matches_the_router() {
     eprintln!("compared {compared} configurations");
     assert!(compared >= 1);
 }
+
+/// A server whose regex locations have no literal form gets no location
+/// tree in the per-server analysis, only a walk for locations nested in a
+/// regex location: it finds what the router finds, at every depth.
+#[test]
+fn per_server_analysis_without_literal_regexes_matches_the_router() {
+    let text = r#"events {}
+http {
+    server {
+        listen 80;
+        location ~* \.(png|jpe?g)$ {
+            location \.(png|jpe?g)$/thumbs/ { return 200 "dead"; }
+            location ~ _small\.png$ {
+                location = _small\.png$x { return 200 "dead too"; }
+            }
+        }
+        location /plain/ {
+            location ~ \.json$ { return 200 "json"; }
+            location /plain/deeper/ { return 200 "alive"; }
+        }
+    }
+}
+"#;
+    let mut config = ConfigSet::new(LoadOptions::default());
+    let entry = config.add_entry_source(std::path::Path::new("nested.conf"), text.into());
+    let model = Model::build(&config, entry, Context::Main);
+    let describe_all = |found: Vec<nginx_wslint_rules::routing::shadow::Shadowing>| {
+        found
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} <- {} ({:?}, e.g. {})",
+                    describe(&model, s.location),
+                    describe(&model, s.winner),
+                    s.reason,
+                    s.example
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let per_server = describe_all(shadowed_locations_in(&model));
+    assert_eq!(
+        per_server,
+        describe_all(shadowed_locations(&Router::new(&model)))
+    );
+    insta::assert_snapshot!(per_server, @r#"
+    6 \.(png|jpe?g)$/thumbs/ <- 5 ~* \.(png|jpe?g)$ (NestedInRegex, e.g. \.(png|jpe?g)$/thumbs/)
+    8 = _small\.png$x <- 5 ~* \.(png|jpe?g)$ (NestedInRegex, e.g. _small\.png$x)
+    "#);
+}

@@ -167,42 +167,102 @@ pub fn shadowed_locations(router: &Router<'_>) -> Vec<Shadowing> {
 /// server's location tree at a time, and only for servers with a regex
 /// location, since every kind of shadowing involves one. (A router also
 /// reads every server's names and listens, and holds every tree at once.)
+/// A server whose regexes have no literal form needs no tree at all: only
+/// nesting in a regex location is left to find (see `shadowed_in_server`).
 pub fn shadowed_locations_in(model: &Model<'_>) -> Vec<Shadowing> {
     let mut regexes = RegexCache::default();
     let mut out = Vec::new();
     for server in model.all_blocks() {
-        if model.block(server).context == Context::Server && has_regex_location(model, server) {
-            let root = Level::build(model, server, &mut regexes);
-            shadowed_in_server(&root, &mut out);
+        if model.block(server).context != Context::Server {
+            continue;
+        }
+        match regex_locations(model, server) {
+            RegexLocations::None => {}
+            RegexLocations::NoLiteralForm => nested_in_regex(model, server, &mut out),
+            RegexLocations::SomeLiteralForm => {
+                let root = Level::build(model, server, &mut regexes);
+                shadowed_in_server(&root, &mut out);
+            }
         }
     }
     in_file_order(out)
 }
 
-/// Whether a `location ~` or `location ~*` is anywhere inside `block`.
-fn has_regex_location(model: &Model<'_>, block: BlockId) -> bool {
+/// Which regex locations a server has.
+enum RegexLocations {
+    None,
+    NoLiteralForm,
+    SomeLiteralForm,
+}
+
+/// The regex locations anywhere inside `block`.
+fn regex_locations(model: &Model<'_>, block: BlockId) -> RegexLocations {
+    let mut found = RegexLocations::None;
     let mut stack = vec![block];
     while let Some(b) = stack.pop() {
         for child in model.children(b) {
             if model.block_name(child) != "location" {
                 continue;
             }
-            if model
-                .location(child)
-                .is_some_and(|(modifier, _)| modifier.is_regex())
-            {
-                return true;
+            if let Some((modifier, path)) = model.location(child) {
+                if modifier.is_regex() {
+                    if literal_form(path, modifier == Modifier::RegexCaseless).is_some() {
+                        return RegexLocations::SomeLiteralForm;
+                    }
+                    found = RegexLocations::NoLiteralForm;
+                }
             }
             stack.push(child);
         }
     }
-    false
+    found
+}
+
+/// The exact and prefix locations nested, at any depth, in a regex
+/// location of `server`, found by walking the model (as `check_level` finds
+/// them in a location tree).
+fn nested_in_regex(model: &Model<'_>, server: BlockId, out: &mut Vec<Shadowing>) {
+    let mut stack: Vec<(BlockId, Option<BlockId>)> = vec![(server, None)];
+    while let Some((block, regex_parent)) = stack.pop() {
+        for child in model.children(block) {
+            if model.block_name(child) != "location" {
+                continue;
+            }
+            let Some((modifier, path)) = model.location(child) else {
+                continue;
+            };
+            if let (Some(winner), Modifier::Exact | Modifier::Prefix | Modifier::NoRegex) =
+                (regex_parent, modifier)
+            {
+                out.push(Shadowing {
+                    location: child,
+                    winner,
+                    example: path.to_string(),
+                    reason: ShadowReason::NestedInRegex,
+                });
+            }
+            stack.push((child, regex_parent.or(modifier.is_regex().then_some(child))));
+        }
+    }
 }
 
 fn shadowed_in_server(root: &Level<'_>, out: &mut Vec<Shadowing>) {
+    let all = root.all();
+    // Every shadowing by a regex needs a regex of a literal form (the
+    // winner's or the later one's, see `check_level`): without one, only
+    // locations nested in a regex location are left to find, and nothing
+    // is routed.
+    let routes = all
+        .iter()
+        .any(|l| l.modifier.is_regex() && location_form(l).is_some());
     let server = ServerLocations {
         root,
-        by_block: root.all().into_iter().map(|l| (l.block, l)).collect(),
+        by_block: if routes {
+            all.into_iter().map(|l| (l.block, l)).collect()
+        } else {
+            FastMap::default()
+        },
+        routes,
     };
     // (level, the regex location it is nested in, if any)
     let mut stack: Vec<(&Level<'_>, Option<BlockId>)> = vec![(root, None)];
@@ -223,7 +283,10 @@ fn in_file_order(mut out: Vec<Shadowing>) -> Vec<Shadowing> {
 
 struct ServerLocations<'r> {
     root: &'r Level<'r>,
+    /// Every location by block; empty unless `routes`.
     by_block: FastMap<BlockId, &'r Location<'r>>,
+    /// Whether a regex location has a literal form (see `shadowed_in_server`).
+    routes: bool,
 }
 
 fn check_level(
@@ -235,14 +298,15 @@ fn check_level(
     let mut earlier_regexes: Vec<(&Location<'_>, LiteralForm)> = Vec::new();
     // Exact locations by path, for levels large enough that a scan per
     // prefix location would be quadratic.
-    let exact_paths: Option<FastSet<&str>> = (level.locations.len() > 16).then(|| {
-        level
-            .locations
-            .iter()
-            .filter(|l| l.modifier == Modifier::Exact)
-            .map(|l| l.path)
-            .collect()
-    });
+    let exact_paths: Option<FastSet<&str>> =
+        (server.routes && level.locations.len() > 16).then(|| {
+            level
+                .locations
+                .iter()
+                .filter(|l| l.modifier == Modifier::Exact)
+                .map(|l| l.path)
+                .collect()
+        });
     for location in &level.locations {
         match location.modifier {
             Modifier::Named => {}
@@ -256,7 +320,7 @@ fn check_level(
             }
             // A nested `^~` stops only its own level's regexes: outer
             // regexes can still take it, which the routing probe finds.
-            Modifier::Prefix | Modifier::NoRegex => {
+            Modifier::Prefix | Modifier::NoRegex if server.routes => {
                 let exact_twin = match &exact_paths {
                     Some(paths) => paths.contains(location.path),
                     None => level
@@ -268,7 +332,7 @@ fn check_level(
                     out.push(s);
                 }
             }
-            Modifier::Exact => {}
+            Modifier::Prefix | Modifier::NoRegex | Modifier::Exact => {}
             Modifier::Regex | Modifier::RegexCaseless => {
                 let Some(form) = location_form(location) else {
                     continue;
