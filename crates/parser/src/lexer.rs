@@ -59,7 +59,9 @@ pub(crate) struct Lexer<'a> {
     long_token_reported: bool,
     pub errors: Vec<SyntaxError>,
     /// The whole source is valid UTF-8, so every word (cut at ASCII bytes) is.
-    src_is_utf8: bool,
+    pub src_is_utf8: bool,
+    /// Whether a comment holds [`crate::TOOL_COMMENT_MARKER`].
+    pub has_tool_comment: bool,
     /// Reused for unescaping.
     scratch: Vec<u8>,
     /// Offsets after each LF read, from 0: the file's
@@ -265,6 +267,7 @@ impl<'a> Lexer<'a> {
             long_token_reported: false,
             errors: Vec::new(),
             src_is_utf8: src.is_ascii() || std::str::from_utf8(src).is_ok(),
+            has_tool_comment: false,
             scratch: Vec::new(),
             line_starts: {
                 // Lines of a few dozen bytes.
@@ -545,6 +548,11 @@ impl<'a> Lexer<'a> {
                 break; // at the LF, left for skip_spaces
             }
         }
+        let marker = crate::TOOL_COMMENT_MARKER.as_bytes();
+        self.has_tool_comment = self.has_tool_comment
+            || self.src[at..self.pos]
+                .windows(marker.len())
+                .any(|w| w == marker);
         comments.push(LexedComment {
             comment: Comment {
                 span: Span::new(at, self.pos),

@@ -49,6 +49,11 @@ pub use lexer::unescape;
 pub use parser::{ParseMode, MAX_DEPTH};
 pub use span::{LineCol, LineIndex, Span};
 
+/// What starts every comment addressed to nginx-wslint (suppressions, the
+/// WebSocket marker): the parser notes which files have one
+/// ([`SourceFile::has_tool_comment`]).
+pub const TOOL_COMMENT_MARKER: &str = "nginx-wslint:";
+
 /// Files larger than this are not parsed (spans are 32-bit).
 pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
 
@@ -71,6 +76,7 @@ pub struct SourceFile {
     /// The values of the words whose value is not their text (escapes,
     /// invalid UTF-8), by the word's start.
     unescaped: Vec<(u32, Box<str>)>,
+    has_tool_comment: bool,
 }
 
 /// A file's bytes, kept as a `String` when they are valid UTF-8 (nearly
@@ -109,6 +115,8 @@ impl SourceFile {
             includes,
             line_index,
             unescaped,
+            is_utf8,
+            has_tool_comment,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
@@ -123,13 +131,20 @@ impl SourceFile {
                 includes: Vec::new(),
                 line_index: LineIndex::new(&source),
                 unescaped: Vec::new(),
+                is_utf8: false,
+                has_tool_comment: false,
             }
         } else {
             parser::parse(&source, mode)
         };
-        let source = match String::from_utf8(source) {
-            Ok(text) => Text::Utf8(text),
-            Err(e) => Text::Bytes(e.into_bytes()),
+        let source = if is_utf8 {
+            // SAFETY: the lexer found the whole source valid UTF-8.
+            Text::Utf8(unsafe { String::from_utf8_unchecked(source) })
+        } else {
+            match String::from_utf8(source) {
+                Ok(text) => Text::Utf8(text),
+                Err(e) => Text::Bytes(e.into_bytes()),
+            }
         };
         SourceFile {
             path,
@@ -141,7 +156,14 @@ impl SourceFile {
             includes,
             line_index,
             unescaped,
+            has_tool_comment,
         }
+    }
+
+    /// Whether a comment of the file holds [`TOOL_COMMENT_MARKER`]: files
+    /// without one need no search for suppressions or markers.
+    pub fn has_tool_comment(&self) -> bool {
+        self.has_tool_comment
     }
 
     pub fn path(&self) -> &Path {

@@ -53,6 +53,10 @@ pub(crate) struct Parsed {
     pub line_index: LineIndex,
     /// The values of the words whose value is not their text, by start.
     pub unescaped: Vec<(u32, Box<str>)>,
+    /// Whether the whole source is valid UTF-8 (checked before reading).
+    pub is_utf8: bool,
+    /// Whether a comment holds [`crate::TOOL_COMMENT_MARKER`].
+    pub has_tool_comment: bool,
 }
 
 /// An `include` with one argument (and no block), in file order: what the
@@ -276,6 +280,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     unescaped: std::mem::take(&mut lexer.unescaped),
                     errors: lexer.errors,
                     includes,
+                    is_utf8: lexer.src_is_utf8,
+                    has_tool_comment: lexer.has_tool_comment,
                 };
             }
         }

@@ -171,3 +171,18 @@ fn invalid_utf8_nul_and_crlf_keep_their_bytes() {
     };
     assert_eq!(file.text(comment.span), b"# c\r");
 }
+
+/// Only a comment holding the marker counts: the same text in a quoted
+/// argument or in an opaque Lua body is not a comment.
+#[test]
+fn files_with_a_tool_comment_are_noted() {
+    use nginx_wslint_parser::SourceFile;
+    let has = |text: &str| SourceFile::parse("t.conf", text.as_bytes().to_vec()).has_tool_comment();
+    assert!(has("# nginx-wslint: ignore=WS001\nlocation / {}"));
+    assert!(has("location / { # nginx-wslint: websocket\n}"));
+    assert!(has("proxy_pass http://a # nginx-wslint: ignore=WS008\n;"));
+    assert!(!has("# nginx-wslint ignore=WS001\nlocation / {}"));
+    assert!(!has("return 200 '# nginx-wslint: no';"));
+    assert!(!has("content_by_lua_block { -- # nginx-wslint: x\n}"));
+    assert!(!has(""));
+}

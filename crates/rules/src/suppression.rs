@@ -33,13 +33,7 @@ pub struct Suppression {
 
 /// What starts every nginx-wslint comment (suppressions, the WebSocket
 /// marker).
-pub(crate) const MARKER: &str = "nginx-wslint:";
-
-/// Whether `file` may hold nginx-wslint comments: most files have none, and
-/// one search of the text spares a walk of every comment.
-pub(crate) fn may_have_tool_comments(file: &SourceFile) -> bool {
-    memchr::memmem::find(file.source(), MARKER.as_bytes()).is_some()
-}
+pub(crate) const MARKER: &str = nginx_wslint_parser::TOOL_COMMENT_MARKER;
 
 /// Parses `ignore=A,B rest` / `file-ignore=A` after the marker.
 fn parse(text: &str) -> Option<(bool, Vec<String>)> {
@@ -62,7 +56,7 @@ fn parse(text: &str) -> Option<(bool, Vec<String>)> {
 /// Every suppression comment of a file.
 pub fn collect(file_id: FileId, file: &SourceFile) -> Vec<Suppression> {
     let mut out = Vec::new();
-    if !may_have_tool_comments(file) {
+    if !file.has_tool_comment() {
         return out;
     }
     let whole = Span::new(0, file.source().len());

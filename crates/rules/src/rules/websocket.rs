@@ -201,7 +201,7 @@ impl Markers {
 
 fn marked_directives(file: &SourceFile) -> Vec<u32> {
     let mut out = Vec::new();
-    if !crate::suppression::may_have_tool_comments(file) {
+    if !file.has_tool_comment() {
         return out;
     }
     let mut stack: Vec<&[Node]> = vec![&file.items];
