@@ -77,6 +77,7 @@ pub struct SourceFile {
     /// invalid UTF-8), by the word's start.
     unescaped: Vec<(u32, Box<str>)>,
     has_tool_comment: bool,
+    blocks: u32,
 }
 
 /// A file's bytes, kept as a `String` when they are valid UTF-8 (nearly
@@ -117,6 +118,7 @@ impl SourceFile {
             unescaped,
             is_utf8,
             has_tool_comment,
+            blocks,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
@@ -133,6 +135,7 @@ impl SourceFile {
                 unescaped: Vec::new(),
                 is_utf8: false,
                 has_tool_comment: false,
+                blocks: 0,
             }
         } else {
             parser::parse(&source, mode)
@@ -157,7 +160,14 @@ impl SourceFile {
             line_index,
             unescaped,
             has_tool_comment,
+            blocks,
         }
+    }
+
+    /// How many blocks of directives or values (not Lua bodies) the file
+    /// has, nested ones included.
+    pub fn block_count(&self) -> usize {
+        self.blocks as usize
     }
 
     /// Whether a comment of the file holds [`TOOL_COMMENT_MARKER`]: files

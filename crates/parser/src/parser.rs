@@ -55,6 +55,8 @@ pub(crate) struct Parsed {
     pub unescaped: Vec<(u32, Box<str>)>,
     /// Whether the whole source is valid UTF-8 (checked before reading).
     pub is_utf8: bool,
+    /// How many blocks of directives or values the file has.
+    pub blocks: u32,
     /// Whether a comment holds [`crate::TOOL_COMMENT_MARKER`].
     pub has_tool_comment: bool,
 }
@@ -116,6 +118,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 24);
     let mut comments: Vec<LexedComment> = Vec::new();
     let mut includes = Vec::new();
+    // Blocks of directives or values (not Lua bodies), for sizing.
+    let mut blocks = 0u32;
 
     loop {
         let mut name = None;
@@ -219,7 +223,12 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     continue;
                 }
                 let frame = stack.pop().expect("more than one frame");
-                close_frame(&mut nodes, frame, Some(Span::new(at, at + 1)), at);
+                blocks += u32::from(close_frame(
+                    &mut nodes,
+                    frame,
+                    Some(Span::new(at, at + 1)),
+                    at,
+                ));
             }
             End::Eof | End::EofPending => {
                 let eof = src.len();
@@ -270,7 +279,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 while stack.len() > 1 {
                     let frame = stack.pop().expect("more than one frame");
                     let end = frame_end(&nodes, &frame);
-                    close_frame(&mut nodes, frame, None, end);
+                    blocks += u32::from(close_frame(&mut nodes, frame, None, end));
                 }
                 nodes.shrink_to_fit();
                 return Parsed {
@@ -281,6 +290,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     errors: lexer.errors,
                     includes,
                     is_utf8: lexer.src_is_utf8,
+                    blocks,
                     has_tool_comment: lexer.has_tool_comment,
                 };
             }
@@ -368,12 +378,12 @@ fn frame_end(nodes: &[Node], frame: &Frame) -> usize {
 }
 
 /// Turns a finished frame, whose items are at the end of `nodes`, into the
-/// block of its directive.
-fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: usize) {
+/// block of its directive; false for a nameless frame, which makes none.
+fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: usize) -> bool {
     if !frame.named {
         // A nameless `{ ... }` (already reported): its contents stay where
         // they are, in the parent.
-        return;
+        return false;
     }
     let body_end = close.map_or(end, |c| c.start as usize);
     let block = Block {
@@ -391,6 +401,7 @@ fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: us
     directive.span = Span::new(start, end.max(start));
     directive.block = Some(Box::new(block));
     directive.terminated = close.is_some();
+    true
 }
 
 fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) -> Directive {

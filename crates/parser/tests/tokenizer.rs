@@ -186,3 +186,19 @@ fn files_with_a_tool_comment_are_noted() {
     assert!(!has("content_by_lua_block { -- # nginx-wslint: x\n}"));
     assert!(!has(""));
 }
+
+/// Blocks of directives and of values count, nested ones too; a Lua body
+/// and a nameless `{ ... }` make no block.
+#[test]
+fn blocks_are_counted() {
+    use nginx_wslint_parser::SourceFile;
+    let count = |text: &str| SourceFile::parse("t.conf", text.as_bytes().to_vec()).block_count();
+    assert_eq!(
+        count("events {} http { server { location / { if ($a) {} } } }"),
+        5
+    );
+    assert_eq!(count("map $a $b { default 1; }"), 1);
+    assert_eq!(count("content_by_lua_block { if x then end }"), 0);
+    assert_eq!(count("{ a; } server {"), 1);
+    assert_eq!(count(""), 0);
+}
