@@ -96,21 +96,42 @@ const HEADERS_SLOT: usize = 0;
 #[derive(Debug, Default)]
 pub(crate) struct LevelFacts {
     /// Item index of the last directive of each [`TRACKED`] name.
-    last: [Option<u32>; TRACKED.len()],
+    last: [ItemIndex; TRACKED.len()],
     /// Item index of the last `*_pass` handler ([`PASS_DIRECTIVES`]).
-    last_pass: Option<u32>,
+    last_pass: ItemIndex,
     /// An `include` that pulled in no file.
     pub(crate) unread_include: bool,
+}
+
+/// An item index or none: half the size of an `Option<u32>`, for a record
+/// kept per block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ItemIndex(u32);
+
+impl ItemIndex {
+    const NONE: ItemIndex = ItemIndex(u32::MAX);
+
+    fn get(self) -> Option<u32> {
+        (self != ItemIndex::NONE).then_some(self.0)
+    }
+}
+
+impl Default for ItemIndex {
+    fn default() -> ItemIndex {
+        ItemIndex::NONE
+    }
 }
 
 impl LevelFacts {
     /// Notes the directive `name` placed at item `index` of the block.
     pub(crate) fn note(&mut self, name: &str, index: u32) {
+        // u32::MAX items in one block cannot be placed: MAX_ITEMS stops
+        // the model long before.
         if let Some(slot) = TRACKED.iter().position(|&t| t == name) {
-            self.last[slot] = Some(index);
+            self.last[slot] = ItemIndex(index);
         }
         if PASS_DIRECTIVES.contains(&name) {
-            self.last_pass = Some(index);
+            self.last_pass = ItemIndex(index);
         }
     }
 }
@@ -136,7 +157,7 @@ impl<'a> Model<'a> {
     /// and `add_header`); `None` for other names.
     pub fn has_directive(&self, level: BlockId, name: &str) -> Option<bool> {
         let slot = TRACKED.iter().position(|&t| t == name)?;
-        Some(self.level_facts(level).last[slot].is_some())
+        Some(self.level_facts(level).last[slot].get().is_some())
     }
 
     /// The innermost directive named `name` on the levels of `block`.
@@ -144,7 +165,7 @@ impl<'a> Model<'a> {
         match TRACKED.iter().position(|&t| t == name) {
             Some(slot) => self
                 .http_levels(block)
-                .find_map(|level| self.item_directive(level, self.level_facts(level).last[slot]?)),
+                .find_map(|level| self.item_directive(level, self.level_facts(level).last[slot].get()?)),
             None => self
                 .http_levels(block)
                 .find_map(|level| self.directives_named(level, name).last()),
@@ -170,7 +191,7 @@ impl<'a> Model<'a> {
     pub fn proxy_settings(&self, block: BlockId, target: Version) -> ProxySettings<'a> {
         let mut with_headers = self
             .http_levels(block)
-            .filter(|&l| self.level_facts(l).last[HEADERS_SLOT].is_some());
+            .filter(|&l| self.level_facts(l).last[HEADERS_SLOT].get().is_some());
         let headers_level = with_headers.next();
         let discarded_level = with_headers.next();
         let http_version = match self.inherited(block, "proxy_http_version") {
@@ -214,7 +235,7 @@ impl<'a> Model<'a> {
 
     /// The last `*_pass` handler directly in `block`.
     pub fn own_pass(&self, block: BlockId) -> Option<DirRef<'a>> {
-        self.item_directive(block, self.level_facts(block).last_pass?)
+        self.item_directive(block, self.level_facts(block).last_pass.get()?)
     }
 
     /// The handler of `block`: its own last `*_pass`, or for `if` and
