@@ -176,14 +176,16 @@ fn everywhere_finds_every_directive_of_a_name() {
     let found: Vec<&str> = model
         .everywhere("set")
         .iter()
-        .map(|&(block, d)| {
+        .map(|found| {
+            let d = found.directive;
             assert!(
                 model
-                    .directives(block)
+                    .directives(found.block)
                     .any(|x| std::ptr::eq(x.directive, d.directive)),
                 "its own block"
             );
-            model.arg(d, 0).unwrap()
+            assert_eq!(found.args, [model.arg(d, 0), model.arg(d, 1)]);
+            found.args[0].unwrap()
         })
         .collect();
     // Blocks in the order they open: the first server, its location, the

@@ -82,12 +82,15 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 .all_blocks()
                 .flat_map(|b| model.directives(b).map(move |d| (b, d)))
                 .filter(|&(_, d)| model.name(d) == name)
-                .map(|(b, d)| (b, d.file, d.span()))
+                .map(|(b, d)| (b, d.file, d.span(), model.arg(d, 0), model.arg(d, 1)))
                 .collect();
             let indexed: Vec<_> = model
                 .everywhere(name)
-                .into_iter()
-                .map(|(b, d)| (b, d.file, d.span()))
+                .iter()
+                .map(|f| {
+                    let d = f.directive;
+                    (f.block, d.file, d.span(), f.args[0], f.args[1])
+                })
                 .collect();
             assert_eq!(indexed, scanned, "{name} in {}", path.display());
         }

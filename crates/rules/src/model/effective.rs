@@ -163,9 +163,9 @@ impl<'a> Model<'a> {
     /// The innermost directive named `name` on the levels of `block`.
     pub fn inherited(&self, block: BlockId, name: &str) -> Option<DirRef<'a>> {
         match TRACKED.iter().position(|&t| t == name) {
-            Some(slot) => self
-                .http_levels(block)
-                .find_map(|level| self.item_directive(level, self.level_facts(level).last[slot].get()?)),
+            Some(slot) => self.http_levels(block).find_map(|level| {
+                self.item_directive(level, self.level_facts(level).last[slot].get()?)
+            }),
             None => self
                 .http_levels(block)
                 .find_map(|level| self.directives_named(level, name).last()),

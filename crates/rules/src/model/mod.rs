@@ -81,14 +81,26 @@ pub struct Model<'a> {
     /// `upstream` blocks by lower-cased name (first wins), noted while
     /// building.
     upstreams: FastMap<Cow<'a, str>, BlockId>,
-    /// Where the directives named in [`EVERYWHERE`] are, by its index, as
-    /// (block, item index, directive), in block then item order. The
-    /// directive itself is kept so that reading one does not go through
-    /// its block's items (two more memory reads each, in a large
-    /// configuration from memory not in any cache).
-    everywhere: [Vec<(BlockId, u32, DirRef<'a>)>; EVERYWHERE.len()],
+    /// Where the directives named in [`EVERYWHERE`] are, by its index, in
+    /// block then item order.
+    everywhere: [Vec<Found<'a>>; EVERYWHERE.len()],
     /// The variables the directives define.
     variables: variables::Variables,
+}
+
+/// A directive found by [`Model::everywhere`], with what rules read of
+/// it. The directive and its first arguments' values are kept, read while
+/// the model is built and they are at hand: read again from the tree,
+/// each costs memory reads that in a large configuration miss every cache
+/// (its block's items, its word, its text).
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'a> {
+    pub block: BlockId,
+    /// Its index among the block's items (for the order).
+    index: u32,
+    pub directive: DirRef<'a>,
+    /// The values of its first two arguments, as [`Model::arg`] gives them.
+    pub args: [Option<&'a str>; 2],
 }
 
 /// The names [`Model::everywhere`] indexes: those rules look for in every
@@ -224,7 +236,14 @@ impl<'a> Model<'a> {
                     let data = &mut model.blocks[block.0 as usize];
                     let index = data.items.len() as u32;
                     if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
-                        model.everywhere[slot].push((block, index, dir));
+                        let args = source.args(d);
+                        let arg = |i: usize| args.get(i).map(|w| source.value(w));
+                        model.everywhere[slot].push(Found {
+                            block,
+                            index,
+                            directive: dir,
+                            args: [arg(0), arg(1)],
+                        });
                     }
                     model.level_facts[block.0 as usize].note(name, index);
                     data.items.push(Item::Directive(dir));
@@ -234,7 +253,7 @@ impl<'a> Model<'a> {
         // Blocks are numbered in pre-order, but a block's items after a
         // nested block were placed after the nested block's.
         for list in &mut model.everywhere {
-            list.sort_unstable_by_key(|&(block, index, _)| (block, index));
+            list.sort_unstable_by_key(|found| (found.block, found.index));
         }
         // Growth left spare capacity in every list; the model lives for the
         // whole check.
@@ -334,19 +353,27 @@ impl<'a> Model<'a> {
     /// The names rules judge wherever they are (`proxy_pass`,
     /// `proxy_set_header`, `set`, `proxy_read_timeout`, `proxy_send_timeout`)
     /// are indexed while the model is built; any other name is one scan.
-    pub fn everywhere(&self, name: &str) -> Vec<(BlockId, DirRef<'a>)> {
+    pub fn everywhere(&self, name: &str) -> Cow<'_, [Found<'a>]> {
         let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) else {
             // Not indexed: one scan.
-            return self
-                .all_blocks()
-                .flat_map(|b| self.directives(b).map(move |d| (b, d)))
-                .filter(|(_, d)| self.name(*d) == name)
-                .collect();
+            return Cow::Owned(
+                self.all_blocks()
+                    .flat_map(|b| {
+                        self.directives(b)
+                            .enumerate()
+                            .map(move |(index, d)| (b, index, d))
+                    })
+                    .filter(|(_, _, d)| self.name(*d) == name)
+                    .map(|(block, index, directive)| Found {
+                        block,
+                        index: index as u32,
+                        directive,
+                        args: [self.arg(directive, 0), self.arg(directive, 1)],
+                    })
+                    .collect(),
+            );
         };
-        self.everywhere[slot]
-            .iter()
-            .map(|&(block, _, d)| (block, d))
-            .collect()
+        Cow::Borrowed(&self.everywhere[slot])
     }
 
     /// The directive at item `index` of `block` (`None` for a nested block).

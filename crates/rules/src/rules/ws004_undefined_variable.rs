@@ -112,8 +112,8 @@ fn check(c: &mut Checker) {
     let values = headers
         .iter()
         .chain(sets.iter())
-        .map(|&(_, d)| (d, model.arg(d, 1)))
-        .chain(passes.iter().map(|&(_, d)| (d, model.arg(d, 0))));
+        .map(|found| (found.directive, found.args[1]))
+        .chain(passes.iter().map(|found| (found.directive, found.args[0])));
     for (d, value) in values {
         let Some(value) = value else { continue };
         for var in referenced(value) {

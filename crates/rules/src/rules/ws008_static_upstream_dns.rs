@@ -162,8 +162,9 @@ fn check(c: &mut Checker) {
     let model = c.model;
     let resolve_supported = c.settings.target.at_least(Version::UPSTREAM_RESOLVE);
     let mut found = Vec::new();
-    for &(block, d) in model.everywhere("proxy_pass").iter() {
-        let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
+    for pass in model.everywhere("proxy_pass").iter() {
+        let (block, d) = (pass.block, pass.directive);
+        let url = parse_pass_url(pass.args[0].unwrap_or(""));
         if host_kind(model, &url) == HostKind::StaticName && !maybe_external_upstream(model, &url) {
             found.push((d, url.host, Site::Pass(block)));
         }

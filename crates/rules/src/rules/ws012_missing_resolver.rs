@@ -52,8 +52,8 @@ fn check(c: &mut Checker) {
     }
     // Literal values of `set $var value` anywhere.
     let mut set_values: Vec<(String, &str)> = Vec::new();
-    for &(_, d) in model.everywhere("set").iter() {
-        if let (Some(var), Some(value)) = (model.arg(d, 0), model.arg(d, 1)) {
+    for found in model.everywhere("set").iter() {
+        if let [Some(var), Some(value)] = found.args {
             set_values.push((var.trim_start_matches('$').to_ascii_lowercase(), value));
         }
     }

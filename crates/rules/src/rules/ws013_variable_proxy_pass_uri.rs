@@ -38,13 +38,14 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
-    for &(block, d) in model.everywhere("proxy_pass").iter() {
+    for pass in model.everywhere("proxy_pass").iter() {
+        let (block, d) = (pass.block, pass.directive);
         // In `location = /x` only one URI arrives anyway.
         let exact = model
             .block(block)
             .header
             .is_some_and(|h| model.name(h) == "location" && model.arg(h, 0) == Some("="));
-        let value = model.arg(d, 0).unwrap_or("");
+        let value = pass.args[0].unwrap_or("");
         let url = parse_pass_url(value);
         if !url.has_variables || !value.contains("://") || exact {
             continue;

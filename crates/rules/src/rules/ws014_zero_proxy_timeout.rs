@@ -33,9 +33,9 @@ fn check(c: &mut Checker) {
     let mut found = Vec::new();
     let reads = model.everywhere("proxy_read_timeout");
     let sends = model.everywhere("proxy_send_timeout");
-    for &(_, d) in reads.iter().chain(sends.iter()) {
-        if model.arg(d, 0).and_then(|v| parse_msec(v).ok()) == Some(0) {
-            found.push(d);
+    for timeout in reads.iter().chain(sends.iter()) {
+        if timeout.args[0].and_then(|v| parse_msec(v).ok()) == Some(0) {
+            found.push(timeout.directive);
         }
     }
     for d in found {

@@ -31,8 +31,9 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let model = c.model;
     let mut found = Vec::new();
-    for &(_, d) in model.everywhere("proxy_pass").iter() {
-        let url = parse_pass_url(model.arg(d, 0).unwrap_or(""));
+    for pass in model.everywhere("proxy_pass").iter() {
+        let d = pass.directive;
+        let url = parse_pass_url(pass.args[0].unwrap_or(""));
         if url.scheme == "ws" || url.scheme == "wss" {
             found.push((d, url.scheme));
         }
