@@ -160,7 +160,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
         .chain(file.args(d))
         .map(|w| w.span)
         .collect();
-    parts.extend(d.comments.iter().map(|c| c.span));
+    parts.extend(file.comments_in(d).iter().map(|c| c.span));
     parts.sort();
     if parts[0].start != d.span.start {
         return Err(format!(

@@ -129,27 +129,8 @@ pub struct Directive {
     /// `false` when the directive was cut off by an error (a `}` or the end
     /// of the file where `;` was expected).
     pub terminated: bool,
-    /// Comments written between the name and the terminator.
-    pub comments: Comments,
-}
-
-/// The comments inside a directive: nearly always none, so one pointer
-/// (null for none) instead of a slice's two words.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Comments(Option<Box<Box<[Comment]>>>);
-
-impl From<Vec<Comment>> for Comments {
-    fn from(comments: Vec<Comment>) -> Comments {
-        Comments((!comments.is_empty()).then(|| Box::new(comments.into_boxed_slice())))
-    }
-}
-
-impl std::ops::Deref for Comments {
-    type Target = [Comment];
-
-    fn deref(&self) -> &[Comment] {
-        self.0.as_deref().map_or(&[], |c| c)
-    }
+    // Comments written between the name and the terminator are kept by the
+    // file: `SourceFile::comments_in`.
 }
 
 impl Directive {

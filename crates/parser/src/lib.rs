@@ -39,7 +39,7 @@ mod test_files;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use ast::{Block, BlockKind, Comment, Comments, Directive, Node, Quote, Word, WordRange};
+pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word, WordRange};
 pub use context::Context;
 pub use error::SyntaxError;
 pub use include::{
@@ -78,6 +78,7 @@ pub struct SourceFile {
     unescaped: Vec<(u32, Box<str>)>,
     has_tool_comment: bool,
     blocks: u32,
+    inner_comments: parser::InnerComments,
 }
 
 /// A file's bytes, kept as a `String` when they are valid UTF-8 (nearly
@@ -119,6 +120,7 @@ impl SourceFile {
             is_utf8,
             has_tool_comment,
             blocks,
+            inner_comments,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
                 message: format!("file is larger than {MAX_FILE_SIZE} bytes and was not parsed"),
@@ -136,6 +138,7 @@ impl SourceFile {
                 is_utf8: false,
                 has_tool_comment: false,
                 blocks: 0,
+                inner_comments: Default::default(),
             }
         } else {
             parser::parse(&source, mode)
@@ -161,7 +164,14 @@ impl SourceFile {
             unescaped,
             has_tool_comment,
             blocks,
+            inner_comments,
         }
+    }
+
+    /// The comments written inside directive `d` of this file, between its
+    /// name and its terminator (`proxy_pass # why\n http://a;`).
+    pub fn comments_in(&self, d: &Directive) -> &[Comment] {
+        self.inner_comments.of(d.span.start)
     }
 
     /// How many blocks of directives or values (not Lua bodies) the file

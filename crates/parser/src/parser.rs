@@ -1,7 +1,7 @@
 //! Builds the syntax tree from the lexer's statements, like `ngx_conf_parse`,
 //! with an explicit stack so that no input can overflow the call stack.
 
-use crate::ast::{Block, BlockKind, Comments, Directive, Node, Word, WordRange};
+use crate::ast::{Block, BlockKind, Comment, Directive, Node, Word, WordRange};
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
@@ -40,7 +40,33 @@ struct Frame {
 struct Header {
     name: Word,
     args: WordRange,
-    comments: Comments,
+}
+
+/// The comments written inside directives (between a directive's name and
+/// its terminator: rare), kept per file rather than per directive, which
+/// would cost every directive a field.
+#[derive(Debug, Default)]
+pub(crate) struct InnerComments {
+    /// The start of the directive each comment is in (ascending).
+    pub directive_starts: Vec<u32>,
+    pub comments: Vec<Comment>,
+}
+
+impl InnerComments {
+    /// Keeps `comments` as those of the directive starting at `start`
+    /// (directives come in file order).
+    fn keep(&mut self, start: u32, comments: &mut Vec<Comment>) {
+        self.directive_starts
+            .extend(std::iter::repeat_n(start, comments.len()));
+        self.comments.append(comments);
+    }
+
+    /// The comments of the directive starting at `start`.
+    pub fn of(&self, start: u32) -> &[Comment] {
+        let from = self.directive_starts.partition_point(|&s| s < start);
+        let to = from + self.directive_starts[from..].partition_point(|&s| s == start);
+        &self.comments[from..to]
+    }
 }
 
 /// The parsed file: its top-level nodes, every argument word, its errors.
@@ -57,6 +83,9 @@ pub(crate) struct Parsed {
     pub is_utf8: bool,
     /// How many blocks of directives or values the file has.
     pub blocks: u32,
+    /// The comments written inside directives, in file order, and the
+    /// start of the directive each is in.
+    pub inner_comments: InnerComments,
     /// Whether a comment holds [`crate::TOOL_COMMENT_MARKER`].
     pub has_tool_comment: bool,
 }
@@ -117,6 +146,9 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     // name to `name`.
     let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 24);
     let mut comments: Vec<LexedComment> = Vec::new();
+    // The current statement's comments between its name and terminator.
+    let mut inner: Vec<Comment> = Vec::new();
+    let mut inner_comments = InnerComments::default();
     let mut includes = Vec::new();
     // Blocks of directives or values (not Lua bodies), for sizing.
     let mut blocks = 0u32;
@@ -125,19 +157,13 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         let mut name = None;
         let mark = arena.len();
         let end = lexer.read_statement(&mut name, &mut arena, &mut comments);
-        let inner_comments = if comments.is_empty() {
-            Comments::default()
-        } else {
-            let mut inner = Vec::new();
-            for c in comments.drain(..) {
-                if c.inside {
-                    inner.push(c.comment);
-                } else {
-                    nodes.push(Node::Comment(c.comment));
-                }
+        for c in comments.drain(..) {
+            if c.inside {
+                inner.push(c.comment);
+            } else {
+                nodes.push(Node::Comment(c.comment));
             }
-            Comments::from(inner)
-        };
+        }
         // The statement's arguments, which the lexer put at the end of the
         // arena.
         let args = WordRange {
@@ -147,7 +173,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         match end {
             End::Semicolon(at) => {
                 if let Some(name) = name {
-                    let directive = simple_directive(name, args, inner_comments, at + 1, true);
+                    let directive = simple_directive(name, args, &inner, at + 1, true);
+                    inner_comments.keep(directive.span.start, &mut inner);
                     note_include(&mut includes, Text::of(src, &lexer), &stack, &directive);
                     nodes.push(Node::Directive(directive));
                 }
@@ -160,11 +187,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 }
                 let header = match name {
                     Some(name) if is_lua_block_name(Text::of(src, &lexer), &name) => {
-                        let header = Header {
-                            name,
-                            args,
-                            comments: inner_comments,
-                        };
+                        inner_comments.keep(name.span.start, &mut inner);
+                        let header = Header { name, args };
                         let directive = read_lua_block(src, &mut lexer, header, at);
                         nodes.push(Node::Directive(directive));
                         continue;
@@ -179,6 +203,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         line,
                     );
                     skip_block(&mut lexer, &mut arena);
+                    inner.clear();
                     continue;
                 }
                 let kind = match &header {
@@ -189,6 +214,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 };
                 let named = header.is_some();
                 if let Some(name) = header {
+                    inner_comments.keep(name.span.start, &mut inner);
                     // Completed by close_frame.
                     nodes.push(Node::Directive(Directive {
                         span: name.span,
@@ -196,9 +222,9 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         args,
                         block: None,
                         terminated: false,
-                        comments: inner_comments,
                     }));
                 }
+                inner.clear();
                 stack.push(Frame {
                     named,
                     kind,
@@ -211,10 +237,12 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let had_words = name.is_some();
                 let cut_end = last_word_end(&name, &arena, mark);
                 if let Some(name) = name {
-                    let cut = simple_directive(name, args, inner_comments, cut_end, false);
+                    let cut = simple_directive(name, args, &inner, cut_end, false);
+                    inner_comments.keep(cut.span.start, &mut inner);
                     note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                     nodes.push(Node::Directive(cut));
                 }
+                inner.clear();
                 if stack.len() == 1 {
                     if !had_words {
                         let line = lexer.line();
@@ -260,7 +288,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     );
                     let cut_end = last_word_end(&name, &arena, mark);
                     if let Some(name) = name {
-                        let cut = simple_directive(name, args, inner_comments, cut_end, false);
+                        let cut = simple_directive(name, args, &inner, cut_end, false);
+                        inner_comments.keep(cut.span.start, &mut inner);
                         note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                         nodes.push(Node::Directive(cut));
                     }
@@ -292,6 +321,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     is_utf8: lexer.src_is_utf8,
                     blocks,
                     has_tool_comment: lexer.has_tool_comment,
+                    inner_comments,
                 };
             }
         }
@@ -351,7 +381,7 @@ fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
 fn simple_directive(
     name: Word,
     args: WordRange,
-    comments: Comments,
+    comments: &[Comment],
     end: usize,
     terminated: bool,
 ) -> Directive {
@@ -366,7 +396,6 @@ fn simple_directive(
         args,
         block: None,
         terminated,
-        comments,
     }
 }
 
@@ -436,7 +465,6 @@ fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) ->
             items: Vec::new(),
         })),
         terminated: close.is_some(),
-        comments: header.comments,
     }
 }
 

@@ -186,7 +186,7 @@ fn statements(
                     block,
                 });
                 if options.include_comments {
-                    for c in d.comments.iter() {
+                    for c in file.comments_in(d) {
                         out.push(comment_stmt(file.comment_text(c).into_owned(), line));
                     }
                 }

@@ -70,7 +70,7 @@ pub fn collect(file_id: FileId, file: &SourceFile) -> Vec<Suppression> {
                     if let Some(b) = &d.block {
                         stack.push((&b.items, Some(d)));
                     }
-                    for c in d.comments.iter() {
+                    for c in file.comments_in(d) {
                         push(&mut out, file_id, file, c, || d.span, whole);
                     }
                 }

@@ -34,7 +34,7 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
                 if !d.terminated {
                     out.push_str(" (unterminated)");
                 }
-                for c in d.comments.iter() {
+                for c in file.comments_in(d) {
                     out.push_str(&format!(" {}", file.text_lossy(c.span)));
                 }
                 match &d.block {
@@ -132,7 +132,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
         .chain(file.args(d))
         .map(|w| w.span)
         .collect();
-    parts.extend(d.comments.iter().map(|c| c.span));
+    parts.extend(file.comments_in(d).iter().map(|c| c.span));
     parts.sort();
     if parts[0].start != d.span.start {
         return Err("directive span does not start at its name".into());
