@@ -1231,7 +1231,7 @@ impl Report<'_> {
         }
         let _ = writeln!(
             m,
-            "Scaling cases (one run each of every tool, medians of {}): one `server` with {n} locations (a quarter each prefix, `^`-anchored regex with a named capture, exact, and WebSocket proxy), and an `http` block including {n} files of one server each:\n",
+            "Scaling cases (medians of {} runs of every tool): one `server` with {n} locations (a quarter each prefix, `^`-anchored regex with a named capture, exact, and WebSocket proxy), and an `http` block including {n} files of one server each:\n",
             self.scaling[0].runs,
             n = thousands(self.args.scaling)
         );
