@@ -30,7 +30,10 @@ pub struct PassUrl<'v> {
 /// without scheme).
 pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
     let has_variables = referenced(value).next().is_some();
-    let (scheme, rest) = match value.find("://") {
+    // A byte search: `str::find` with a string pattern sets up a searcher
+    // per call, which costs more than scanning a value this short.
+    let separator = value.as_bytes().windows(3).position(|w| w == b"://");
+    let (scheme, rest) = match separator {
         Some(i) => (ascii_lowercase(&value[..i]), &value[i + 3..]),
         None => (Cow::Borrowed(""), value),
     };
@@ -123,8 +126,10 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
 /// Whether a pass URL is a template placeholder rather than an address:
 /// template markers in the authority, or a port that is not a number.
 fn is_placeholder(url: &PassUrl) -> bool {
-    let host = url.host;
-    host.contains(['%', '<', '>', '{', '}']) || (!host.starts_with('[') && host.contains(':'))
+    let host = url.host.as_bytes();
+    host.iter()
+        .any(|b| matches!(b, b'%' | b'<' | b'>' | b'{' | b'}'))
+        || (!host.starts_with(b"[") && host.contains(&b':'))
 }
 
 /// Classifies the host of an upstream `server` line: nginx resolves it as
