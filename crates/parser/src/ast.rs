@@ -20,14 +20,14 @@ pub enum Quote {
 /// One word of a directive: its name or an argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
-    /// The raw text, including the quotes of a quoted word.
+    /// The raw text, including the quotes of a quoted word. (Its line is
+    /// the file's to tell: `SourceFile::line_of`; a field would cost every
+    /// word a third more memory.)
     pub span: Span,
-    /// 1-based line the word starts on.
-    pub line: u32,
     pub quote: Quote,
     /// Whether the value differs from the text between the quotes (escapes)
     /// or that text is not valid UTF-8; the value is then kept in the file's
-    /// table of such words (rare: a flag keeps `Word` at 16 bytes).
+    /// table of such words (rare: a flag keeps `Word` at 12 bytes).
     pub(crate) unescaped: bool,
 }
 
@@ -134,10 +134,6 @@ pub struct Directive {
 }
 
 impl Directive {
-    pub fn line(&self) -> u32 {
-        self.name.line
-    }
-
     /// The directive's items if it has a block of directives.
     pub fn children(&self) -> &[Node] {
         match &self.block {

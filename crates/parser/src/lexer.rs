@@ -682,7 +682,6 @@ impl<'a> Lexer<'a> {
             };
         words.push(Word {
             span: Span::new(start, end),
-            line: self.tok_line,
             quote,
             unescaped,
         });

@@ -47,7 +47,7 @@ pub use include::{
 };
 pub use lexer::unescape;
 pub use parser::{ParseMode, MAX_DEPTH};
-pub use span::{LineCol, LineIndex, Span};
+pub use span::{LineCol, LineCursor, LineIndex, Span};
 
 /// What starts every comment addressed to nginx-wslint (suppressions, the
 /// WebSocket marker): the parser notes which files have one
@@ -166,6 +166,11 @@ impl SourceFile {
             blocks,
             inner_comments,
         }
+    }
+
+    /// 1-based line of directive `d` of this file (of its name).
+    pub fn line_of(&self, d: &Directive) -> u32 {
+        self.line_index.line(d.span.start)
     }
 
     /// The comments written inside directive `d` of this file, between its

@@ -121,7 +121,8 @@ pub fn build(config: &ConfigSet, entry: Entry, options: PayloadOptions) -> Paylo
                 .map(|t| index[t])
                 .collect::<Vec<_>>()
         };
-        let parsed = statements(source, &source.items, options, &includes);
+        let mut lines = source.line_index().cursor();
+        let parsed = statements(source, &source.items, options, &includes, &mut lines);
         let status = if errors.is_empty() { "ok" } else { "failed" };
         if !errors.is_empty() {
             payload.status = "failed";
@@ -144,14 +145,18 @@ pub fn build(config: &ConfigSet, entry: Entry, options: PayloadOptions) -> Paylo
 /// The payload statements of one file on its own (crossplane's
 /// `single=True`), without following includes.
 pub fn single_file(file: &SourceFile, options: PayloadOptions) -> Vec<Stmt> {
-    statements(file, &file.items, options, &|_| Vec::new())
+    let mut lines = file.line_index().cursor();
+    statements(file, &file.items, options, &|_| Vec::new(), &mut lines)
 }
 
+/// `lines` finds the directives' lines, which a walk asks for in file
+/// order.
 fn statements(
     file: &SourceFile,
     items: &[Node],
     options: PayloadOptions,
     includes: &dyn Fn(&Directive) -> Vec<usize>,
+    lines: &mut crate::span::LineCursor,
 ) -> Vec<Stmt> {
     let mut out = Vec::with_capacity(items.len());
     for node in items {
@@ -162,6 +167,7 @@ fn statements(
                 }
             }
             Node::Directive(d) => {
+                let line = lines.line(d.span.start);
                 let name = file.name(d).to_string();
                 let mut args: Vec<String> = file.arg_values(d).map(str::to_string).collect();
                 if name == "if" {
@@ -172,11 +178,10 @@ fn statements(
                     if b.kind == BlockKind::Lua {
                         args.push(file.text_lossy(b.body).into_owned());
                     } else {
-                        block = Some(statements(file, &b.items, options, includes));
+                        block = Some(statements(file, &b.items, options, includes, lines));
                     }
                 }
                 let includes = (name == "include").then(|| includes(d));
-                let line = d.line();
                 out.push(Stmt {
                     directive: name,
                     line,

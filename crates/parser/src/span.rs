@@ -60,6 +60,31 @@ pub struct LineCol {
     pub column: u32,
 }
 
+/// [`LineIndex::line`] for offsets asked in ascending order (a walk of a
+/// file's directives): each found by moving on from the last one rather
+/// than by a search; an offset before the last is searched for.
+pub struct LineCursor<'a> {
+    starts: &'a [u32],
+    /// The index of the line start at or before the last offset.
+    at: usize,
+}
+
+impl LineCursor<'_> {
+    /// 1-based line of `offset`, as [`LineIndex::line`] gives it.
+    pub fn line(&mut self, offset: u32) -> u32 {
+        if self.starts.get(self.at).is_some_and(|&s| s > offset) {
+            self.at = self
+                .starts
+                .partition_point(|&s| s <= offset)
+                .saturating_sub(1);
+        }
+        while self.starts.get(self.at + 1).is_some_and(|&s| s <= offset) {
+            self.at += 1;
+        }
+        self.at as u32 + 1
+    }
+}
+
 /// Start offsets of every line of a file, for offset → line/column lookups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
@@ -86,6 +111,14 @@ impl LineIndex {
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i as u32 + 1,
             Err(i) => i as u32,
+        }
+    }
+
+    /// A cursor for lines of offsets asked in ascending order.
+    pub fn cursor(&self) -> LineCursor<'_> {
+        LineCursor {
+            starts: &self.line_starts,
+            at: 0,
         }
     }
 
@@ -176,6 +209,22 @@ mod tests {
         assert_eq!(idx.line(8), 4); // EOF without final LF stays on the last line
         let idx = LineIndex::new(b"x\n");
         assert_eq!(idx.line(2), 2); // EOF after a final LF is on the next line
+    }
+
+    #[test]
+    fn a_cursor_gives_the_index_lines_in_any_order() {
+        let src = b"a\nbb\r\n\nc\n\n\nlast";
+        let idx = LineIndex::new(src);
+        let offsets: Vec<u32> = (0..=src.len() as u32).collect();
+        let mut cursor = idx.cursor();
+        for &o in &offsets {
+            assert_eq!(cursor.line(o), idx.line(o), "ascending, offset {o}");
+        }
+        // Backwards (a parent after its children) and jumps.
+        let mut cursor = idx.cursor();
+        for &o in [9, 2, 2, 14, 0, 7, 8].iter() {
+            assert_eq!(cursor.line(o), idx.line(o), "offset {o}");
+        }
     }
 
     #[test]

@@ -203,7 +203,8 @@ fn crossplane_view(file: &SourceFile, items: &[Node]) -> Value {
                 }
             }
         }
-        let mut stmt = serde_json::json!({"directive": name, "line": d.line(), "args": args});
+        let mut stmt =
+            serde_json::json!({"directive": name, "line": file.line_of(d), "args": args});
         if let Some(b) = &d.block {
             if b.kind == BlockKind::Lua {
                 stmt["args"]

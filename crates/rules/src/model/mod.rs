@@ -423,6 +423,6 @@ impl<'a> Model<'a> {
 
     /// 1-based line of a directive.
     pub fn line(&self, d: DirRef<'a>) -> u32 {
-        d.directive.line()
+        self.file(d.file).line_of(d.directive)
     }
 }

@@ -260,12 +260,12 @@ impl<'m, 'a> Checker<'m, 'a> {
     /// same file, `path:12` in another.
     pub fn place(&self, d: DirRef<'a>, from: DirRef<'a>) -> String {
         if d.file == from.file {
-            format!("line {}", d.directive.line())
+            format!("line {}", self.model.line(d))
         } else {
             format!(
                 "{}:{}",
                 self.model.file(d.file).path.display(),
-                d.directive.line()
+                self.model.line(d)
             )
         }
     }

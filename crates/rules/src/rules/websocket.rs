@@ -213,7 +213,7 @@ fn marked_directives(file: &SourceFile) -> Vec<u32> {
                     .trim()
                     .strip_prefix(crate::suppression::MARKER)
                     .is_some_and(|rest| rest.trim() == "websocket");
-                if is_marker && d.line() == c.line + 1 {
+                if is_marker && file.line_of(d) == c.line + 1 {
                     out.push(d.span.start);
                 }
             }
