@@ -134,6 +134,37 @@ fn indexes_built_with_the_model_match_plain_passes() {
                 let noted = model.inherited(b, name).map(|d| d.span());
                 assert_eq!(noted, scanned, "{name} in {}", path.display());
             }
+            // The header lists, read from the everywhere index: what a scan
+            // of the levels' items finds.
+            let settings = model.proxy_settings(b, Default::default());
+            let scanned = |level: Option<_>| -> Vec<_> {
+                level.map_or(Vec::new(), |l| {
+                    model
+                        .directives_named(l, "proxy_set_header")
+                        .map(|d| {
+                            let arg = |i| model.arg(d, i).unwrap_or("").to_string();
+                            (d.span(), arg(0), arg(1))
+                        })
+                        .collect()
+                })
+            };
+            let noted = |list: &[nginx_wslint_rules::model::effective::Header]| -> Vec<_> {
+                list.iter()
+                    .map(|h| (h.directive.span(), h.name.to_string(), h.value.to_string()))
+                    .collect()
+            };
+            assert_eq!(
+                noted(&settings.headers),
+                scanned(settings.headers_level),
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                noted(&settings.discarded),
+                scanned(settings.discarded_level),
+                "{}",
+                path.display()
+            );
             let unread = model.directives_named(b, "include").any(|d| {
                 config
                     .included(model.entry.prefix, d.file, d.span().start)

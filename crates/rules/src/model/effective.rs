@@ -99,14 +99,17 @@ pub(crate) struct LevelFacts {
     last: [ItemIndex; TRACKED.len()],
     /// Item index of the last `*_pass` handler ([`PASS_DIRECTIVES`]).
     last_pass: ItemIndex,
+    /// Where the block's `proxy_set_header`s start in the everywhere index
+    /// (a position in that list, not an item index).
+    pub(crate) headers_at: ItemIndex,
     /// An `include` that pulled in no file.
     pub(crate) unread_include: bool,
 }
 
-/// An item index or none: half the size of an `Option<u32>`, for a record
-/// kept per block.
+/// An index or none: half the size of an `Option<u32>`, for a record kept
+/// per block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ItemIndex(u32);
+pub(crate) struct ItemIndex(pub(crate) u32);
 
 impl ItemIndex {
     const NONE: ItemIndex = ItemIndex(u32::MAX);
@@ -176,12 +179,20 @@ impl<'a> Model<'a> {
         &self.level_facts[block.0 as usize]
     }
 
+    /// The `proxy_set_header` list of `level`, read from the everywhere
+    /// index (which has their values at hand) rather than from the level's
+    /// items, whose names would all have to be read.
     fn headers_of(&self, level: BlockId) -> Vec<Header<'a>> {
-        self.directives_named(level, "proxy_set_header")
-            .map(|d| Header {
-                name: self.arg(d, 0).unwrap_or(""),
-                value: self.arg(d, 1).unwrap_or(""),
-                directive: d,
+        let Some(start) = self.level_facts(level).headers_at.get() else {
+            return Vec::new();
+        };
+        self.everywhere("proxy_set_header")[start as usize..]
+            .iter()
+            .take_while(|found| found.block == level)
+            .map(|found| Header {
+                name: found.args[0].unwrap_or(""),
+                value: found.args[1].unwrap_or(""),
+                directive: found.directive,
             })
             .collect()
     }

@@ -105,6 +105,9 @@ pub struct Found<'a> {
 
 /// The names [`Model::everywhere`] indexes: those rules look for in every
 /// block.
+/// `proxy_set_header`'s place in [`EVERYWHERE`].
+const EVERYWHERE_HEADERS: usize = 1;
+
 const EVERYWHERE: [&str; 5] = [
     "proxy_pass",
     "proxy_set_header",
@@ -254,6 +257,14 @@ impl<'a> Model<'a> {
         // nested block were placed after the nested block's.
         for list in &mut model.everywhere {
             list.sort_unstable_by_key(|found| (found.block, found.index));
+        }
+        // Where each block's `proxy_set_header`s start in their list.
+        let headers = &model.everywhere[EVERYWHERE_HEADERS];
+        for (position, found) in headers.iter().enumerate() {
+            if position == 0 || headers[position - 1].block != found.block {
+                model.level_facts[found.block.0 as usize].headers_at =
+                    effective::ItemIndex(position as u32);
+            }
         }
         // Growth left spare capacity in every list; the model lives for the
         // whole check.

@@ -40,14 +40,17 @@ fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for pass in model.everywhere("proxy_pass").iter() {
         let (block, d) = (pass.block, pass.directive);
+        let value = pass.args[0].unwrap_or("");
+        let url = parse_pass_url(value);
+        if !url.has_variables || !value.contains("://") {
+            continue;
+        }
         // In `location = /x` only one URI arrives anyway.
         let exact = model
             .block(block)
             .header
             .is_some_and(|h| model.name(h) == "location" && model.arg(h, 0) == Some("="));
-        let value = pass.args[0].unwrap_or("");
-        let url = parse_pass_url(value);
-        if !url.has_variables || !value.contains("://") || exact {
+        if exact {
             continue;
         }
         // A URI built from variables (captures, `$uri`, `$args`, ...) is
