@@ -7,8 +7,8 @@
 # directory of many files on one core and on all. Prints a markdown report
 # and writes it to $OUT.
 #
-# Environment: SIZES (1,10,100), RUNS (unset: 5 below 100 MB, 3 from
-# 100 MB), WARMUP (1: uncounted runs of each tool before its counted ones),
+# Environment: SIZES (1,10,100), RUNS (5; the budget caps slow tools),
+# WARMUP (1: uncounted runs of each tool before its counted ones),
 # CPU (1; a list such as 0-1, or none), INCLUDES_PER_MB (10), MANY_FILES
 # (64; 0 skips), MANY_MB (10), SCALING (10000: one server with that many
 # locations, and that many included files; 0 skips them), BUDGET (600: a

@@ -33,7 +33,7 @@ const USAGE: &str = "\
 usage: compare [OPTIONS]
 
   --sizes LIST           sizes in MB, comma-separated (default 1,10,100; fractions allowed)
-  --runs N               runs per tool and size (default 5 below 100 MB, 3 from 100 MB)
+  --runs N               runs per tool and size (default 5; the budget caps slow tools)
   --warmup N             uncounted runs before them (default 1)
   --includes-per-mb X    included files per MB of configuration (default 10: 10, 100
                          and 1,000 files at 1, 10 and 100 MB); 0 = one file
@@ -1607,7 +1607,7 @@ fn run(args: &Args) -> Result<String, String> {
         let mut sizes = Vec::new();
         for &mb in &args.sizes {
             let label = size_label(mb);
-            let runs = args.runs.unwrap_or(if mb >= 100.0 { 3 } else { 5 });
+            let runs = args.runs.unwrap_or(5);
             let includes = includes_for(mb, args.includes_per_mb);
             let dir = root.join(label.replace(' ', "").to_lowercase());
             let input = generate_input(&dir, mb, args.seed, includes)?;
