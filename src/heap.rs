@@ -124,6 +124,8 @@ mod imp {
     /// split and keeps the advice when `mremap` grows it.
     #[cold]
     fn advise_mapping(at: usize, size: usize) {
+        // Where pages are larger, the start is not aligned and the advice
+        // fails harmlessly.
         const PAGE: usize = 4096;
         let from = at - at % PAGE;
         let to = (at + size).next_multiple_of(PAGE);
@@ -205,8 +207,8 @@ mod tests {
         let flags = vm_flags(after + (4 << 20));
         assert!(flags.split(' ').any(|f| f == "hg"), "VmFlags: {flags}");
 
-        // A large block mapped on its own: far above glibc's mmap threshold, which its dynamic adjustment
-        // caps at 32 MiB: a mapping of its own.
+        // A large block: far above glibc's mmap threshold (its dynamic
+        // adjustment caps it at 32 MiB), so it gets a mapping of its own.
         let layout = Layout::from_size_align(64 << 20, 8).unwrap();
         // SAFETY: a valid layout; the block is freed below.
         let p = unsafe { HugePageHeap.alloc(layout) };

@@ -96,7 +96,7 @@ pub struct Model<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Found<'a> {
     pub block: BlockId,
-    /// Its index among the block's items (for the order).
+    /// Its position in its block (for the order).
     index: u32,
     pub directive: DirRef<'a>,
     /// The values of its first two arguments, as [`Model::arg`] gives them.
@@ -105,9 +105,6 @@ pub struct Found<'a> {
 
 /// The names [`Model::everywhere`] indexes: those rules look for in every
 /// block.
-/// `proxy_set_header`'s place in [`EVERYWHERE`].
-const EVERYWHERE_HEADERS: usize = 1;
-
 const EVERYWHERE: [&str; 5] = [
     "proxy_pass",
     "proxy_set_header",
@@ -115,6 +112,9 @@ const EVERYWHERE: [&str; 5] = [
     "proxy_read_timeout",
     "proxy_send_timeout",
 ];
+
+/// `proxy_set_header`'s place in [`EVERYWHERE`].
+const EVERYWHERE_HEADERS: usize = 1;
 
 /// `s` in ASCII lower case, copied only when it has an upper-case letter:
 /// names nginx compares case-insensitively (variables, upstreams, URL
