@@ -43,6 +43,21 @@ fn report(dir: &Path, args: &[&str]) -> String {
     written
 }
 
+/// A script in `dir` that answers `-v` like nginx and runs `body` for
+/// anything else: a stand-in for `--nginx`.
+#[cfg(unix)]
+fn stand_in_nginx(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\n[ \"$1\" = -v ] && {{ echo 'nginx version: nginx/0.0.0' >&2; exit 0; }}\n{body}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 /// The results row of `tool` (its first line in the results table).
 fn row<'a>(report: &'a str, tool: &str) -> &'a str {
     report
@@ -126,15 +141,8 @@ fn missing_tools_are_reported_not_fatal() {
 #[cfg(unix)]
 #[test]
 fn a_run_past_the_time_limit_is_stopped_and_reported_as_a_bound() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
-    let slow = dir.path().join("slow-nginx");
-    std::fs::write(
-        &slow,
-        "#!/bin/sh\n[ \"$1\" = -v ] && { echo 'nginx version: nginx/0.0.0' >&2; exit 0; }\nexec sleep 60\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let slow = stand_in_nginx(dir.path(), "slow-nginx", "exec sleep 60");
     let start = std::time::Instant::now();
     let report = report(
         dir.path(),
@@ -199,19 +207,16 @@ fn scaling_cases_are_measured_and_valid_for_nginx() {
 #[cfg(target_os = "linux")]
 #[test]
 fn runs_are_warmed_up_and_pinned() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("runs.log");
-    let nginx = dir.path().join("logging-nginx");
-    std::fs::write(
-        &nginx,
-        format!(
-            "#!/bin/sh\n[ \"$1\" = -v ] && {{ echo 'nginx version: nginx/0.0.0' >&2; exit 0; }}\ngrep Cpus_allowed_list: /proc/self/status >> '{}'\n",
+    let nginx = stand_in_nginx(
+        dir.path(),
+        "logging-nginx",
+        &format!(
+            "grep Cpus_allowed_list: /proc/self/status >> '{}'",
             log.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&nginx, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let report = report(
         dir.path(),
         &[

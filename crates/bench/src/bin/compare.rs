@@ -96,7 +96,7 @@ impl Tool {
 
 struct Args {
     sizes: Vec<f64>,
-    runs: Option<usize>,
+    runs: usize,
     warmup: usize,
     includes_per_mb: f64,
     seed: u64,
@@ -129,7 +129,7 @@ fn parse_mb(flag: &str, v: &str) -> Result<f64, String> {
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         sizes: vec![1.0, 10.0, 100.0],
-        runs: None,
+        runs: 5,
         warmup: 1,
         includes_per_mb: 10.0,
         seed: 1,
@@ -180,7 +180,7 @@ fn parse_args() -> Result<Args, String> {
                 if n == 0 {
                     return Err("--runs must be at least 1".into());
                 }
-                a.runs = Some(n as usize);
+                a.runs = n as usize;
             }
             "--includes-per-mb" => {
                 let v = value()?;
@@ -716,24 +716,30 @@ fn reset_own_peak_rss() {
     }
 }
 
-/// `runs` runs of every tool on `input`, one tool after the other, each
-/// after `warmup` runs that are not counted.
+/// How a tool is run on an input: `warmup` uncounted runs, then `runs`
+/// counted ones; no more once its runs there took `budget` seconds; each
+/// run stopped after `limit`.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    warmup: usize,
+    runs: usize,
+    budget: f64,
+    limit: Duration,
+}
+
+/// Every tool's runs on `input` by `schedule`, one tool after the other.
 ///
 /// A tool's runs follow each other instead of alternating with the other
 /// tools' (as hyperfine runs them): on a virtual machine that hands freed
 /// memory back to its host, a run right after another tool freed hundreds
 /// of megabytes pays the host for every fresh page, and a warm-up run
 /// takes that cost for the runs after it.
-#[allow(clippy::too_many_arguments)]
 fn measure(
     label: &str,
     tools: &[(Tool, Setup)],
     pin: &Pin,
     input: &Input,
-    warmup: usize,
-    runs: usize,
-    budget: f64,
-    limit: Duration,
+    schedule: Schedule,
 ) -> Vec<(Tool, Outcome)> {
     let work = input.dir.join(".compare");
     let _ = std::fs::create_dir_all(&work);
@@ -744,9 +750,7 @@ fn measure(
             let outcome = match setup {
                 Setup::Ready { program, .. } => {
                     eprint!("[{label}] {}:", tool.key());
-                    let outcome = measure_tool(
-                        *tool, program, pin, input, &work, warmup, runs, budget, limit,
-                    );
+                    let outcome = measure_tool(*tool, program, pin, input, &work, schedule);
                     eprintln!();
                     outcome
                 }
@@ -757,22 +761,23 @@ fn measure(
         .collect()
 }
 
-/// `warmup` uncounted runs and then `runs` runs of one tool. Once its runs
-/// (warm-ups included) took `budget` seconds it is not run again, but it
-/// always gets one counted run; a run stopped at the time limit, warm-up
-/// or not, is its last and is reported as a bound.
-#[allow(clippy::too_many_arguments)]
+/// One tool's runs by `schedule`. The budget counts the warm-ups too, but
+/// a tool always gets one counted run; a run stopped at the time limit,
+/// warm-up or not, is its last and is reported as a bound.
 fn measure_tool(
     tool: Tool,
     program: &Path,
     pin: &Pin,
     input: &Input,
     work: &Path,
-    warmup: usize,
-    runs: usize,
-    budget: f64,
-    limit: Duration,
+    schedule: Schedule,
 ) -> Outcome {
+    let Schedule {
+        warmup,
+        runs,
+        budget,
+        limit,
+    } = schedule;
     let mut samples = Vec::new();
     let mut spent = 0.0;
     for run in 0..warmup + runs {
@@ -1590,24 +1595,29 @@ fn run(args: &Args) -> Result<String, String> {
 
     let load_before = load_average();
     let result = (|| {
-        let small_runs = args.runs.unwrap_or(5);
+        let schedule = Schedule {
+            warmup: args.warmup,
+            runs: args.runs,
+            budget: args.budget,
+            limit: Duration::from_secs_f64(args.time_limit),
+        };
+        let measure_input = |label: String, input: Input| {
+            let results = measure(&label, &setups, &pin, &input, schedule);
+            let check_summary = check_summary(&input);
+            SizeResult {
+                label,
+                input,
+                runs: schedule.runs,
+                results,
+                check_summary,
+            }
+        };
         let empty = empty_input(&root.join("empty"))?;
-        let limit = Duration::from_secs_f64(args.time_limit);
-        let empty = measure(
-            "start-up",
-            &setups,
-            &pin,
-            &empty,
-            args.warmup,
-            small_runs,
-            args.budget,
-            limit,
-        );
+        let empty = measure("start-up", &setups, &pin, &empty, schedule);
 
         let mut sizes = Vec::new();
         for &mb in &args.sizes {
             let label = size_label(mb);
-            let runs = args.runs.unwrap_or(5);
             let includes = includes_for(mb, args.includes_per_mb);
             let dir = root.join(label.replace(' ', "").to_lowercase());
             let input = generate_input(&dir, mb, args.seed, includes)?;
@@ -1615,24 +1625,7 @@ fn run(args: &Args) -> Result<String, String> {
                 "compare: {label}: {} bytes in {} file(s)",
                 input.bytes, input.files
             );
-            let results = measure(
-                &label,
-                &setups,
-                &pin,
-                &input,
-                args.warmup,
-                runs,
-                args.budget,
-                limit,
-            );
-            let check_summary = check_summary(&input);
-            sizes.push(SizeResult {
-                label,
-                input,
-                runs,
-                results,
-                check_summary,
-            });
+            sizes.push(measure_input(label, input));
         }
 
         let mut scaling = Vec::new();
@@ -1647,25 +1640,7 @@ fn run(args: &Args) -> Result<String, String> {
                     generate_fan_out(&root.join("fan-out"), args.scaling)?,
                 ),
             ] {
-                let runs = args.runs.unwrap_or(5);
-                let results = measure(
-                    &label,
-                    &setups,
-                    &pin,
-                    &input,
-                    args.warmup,
-                    runs,
-                    args.budget,
-                    limit,
-                );
-                let check_summary = check_summary(&input);
-                scaling.push(SizeResult {
-                    label,
-                    input,
-                    runs,
-                    results,
-                    check_summary,
-                });
+                scaling.push(measure_input(label, input));
             }
         }
 
@@ -1675,7 +1650,6 @@ fn run(args: &Args) -> Result<String, String> {
             (0, ..) | (_, None, ..) | (_, _, None, _) | (.., None) => None,
             (files, Some(one), Some(all), Some((_, setup))) => {
                 let input = generate_many(&root.join("many"), files, args.many_mb, args.seed)?;
-                let runs = args.runs.unwrap_or(5);
                 eprintln!(
                     "compare: many files: {} bytes in {} files",
                     input.bytes, input.files
@@ -1689,18 +1663,13 @@ fn run(args: &Args) -> Result<String, String> {
                 let tools = [(Tool::Check, setup.clone())];
                 let on = |p: &Pin| {
                     let label = format!("many files, CPUs {}", p.cpus.as_deref().unwrap_or(""));
-                    measure(
-                        &label,
-                        &tools,
-                        p,
-                        &input,
-                        args.warmup,
-                        runs,
-                        f64::INFINITY,
-                        limit,
-                    )
-                    .pop()
-                    .map_or(Outcome::Failed("not run".into()), |(_, outcome)| outcome)
+                    let unbudgeted = Schedule {
+                        budget: f64::INFINITY,
+                        ..schedule
+                    };
+                    measure(&label, &tools, p, &input, unbudgeted)
+                        .pop()
+                        .map_or(Outcome::Failed("not run".into()), |(_, outcome)| outcome)
                 };
                 let one_outcome = on(&one_pin);
                 let all_outcome = on(&all_pin);
@@ -1708,7 +1677,7 @@ fn run(args: &Args) -> Result<String, String> {
                     files: input.files,
                     cores: cpu_count(),
                     bytes: input.bytes,
-                    runs,
+                    runs: schedule.runs,
                     one: (one.clone(), one_outcome),
                     all: (all, all_outcome),
                 })
