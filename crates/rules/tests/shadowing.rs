@@ -24,6 +24,23 @@ fn describe(model: &Model, block: BlockId) -> String {
     format!("{} {}", model.line(header), model.args(header).join(" "))
 }
 
+/// One line per shadowed location: it, its winner, why, an example.
+fn describe_all(model: &Model, found: &[nginx_wslint_rules::routing::shadow::Shadowing]) -> String {
+    found
+        .iter()
+        .map(|s| {
+            format!(
+                "{} <- {} ({:?}, e.g. {})",
+                describe(model, s.location),
+                describe(model, s.winner),
+                s.reason,
+                s.example
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn reports_real_shadowing_and_nothing_else() {
     let mut config = ConfigSet::new(LoadOptions {
@@ -33,19 +50,7 @@ fn reports_real_shadowing_and_nothing_else() {
     let entry = config.load_entry(&fixture()).unwrap();
     let model = Model::build(&config, entry, Context::Main);
     let router = Router::new(&model);
-    let found: Vec<String> = shadowed_locations(&router)
-        .iter()
-        .map(|s| {
-            format!(
-                "{} <- {} ({:?}, e.g. {})",
-                describe(&model, s.location),
-                describe(&model, s.winner),
-                s.reason,
-                s.example
-            )
-        })
-        .collect();
-    insta::assert_snapshot!(found.join("\n"), @r#"
+    insta::assert_snapshot!(describe_all(&model, &shadowed_locations(&router)), @r#"
     14 /chat/ws/ <- 15 ~ ^/chat (RegexTakesPrefix, e.g. /chat/ws/)
     23 ~ /socket\.io/ <- 22 ~ /socket (EarlierRegex, e.g. /socket.io/)
     24 ~ /socket <- 22 ~ /socket (EarlierRegex, e.g. /socket)
@@ -205,25 +210,10 @@ http {
     let mut config = ConfigSet::new(LoadOptions::default());
     let entry = config.add_entry_source(std::path::Path::new("nested.conf"), text.into());
     let model = Model::build(&config, entry, Context::Main);
-    let describe_all = |found: Vec<nginx_wslint_rules::routing::shadow::Shadowing>| {
-        found
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} <- {} ({:?}, e.g. {})",
-                    describe(&model, s.location),
-                    describe(&model, s.winner),
-                    s.reason,
-                    s.example
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let per_server = describe_all(shadowed_locations_in(&model));
+    let per_server = describe_all(&model, &shadowed_locations_in(&model));
     assert_eq!(
         per_server,
-        describe_all(shadowed_locations(&Router::new(&model)))
+        describe_all(&model, &shadowed_locations(&Router::new(&model)))
     );
     insta::assert_snapshot!(per_server, @r#"
     6 \.(png|jpe?g)$/thumbs/ <- 5 ~* \.(png|jpe?g)$ (NestedInRegex, e.g. \.(png|jpe?g)$/thumbs/)

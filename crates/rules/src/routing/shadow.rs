@@ -168,7 +168,8 @@ pub fn shadowed_locations(router: &Router<'_>) -> Vec<Shadowing> {
 /// location, since every kind of shadowing involves one. (A router also
 /// reads every server's names and listens, and holds every tree at once.)
 /// A server whose regexes have no literal form needs no tree at all: only
-/// nesting in a regex location is left to find (see `shadowed_in_server`).
+/// nesting in a regex location is left to find (every other kind needs
+/// one: see `check_level` and `prefix_shadowed_by_regex`).
 pub fn shadowed_locations_in(model: &Model<'_>) -> Vec<Shadowing> {
     let mut regexes = RegexCache::default();
     let mut out = Vec::new();
@@ -247,22 +248,9 @@ fn nested_in_regex(model: &Model<'_>, server: BlockId, out: &mut Vec<Shadowing>)
 }
 
 fn shadowed_in_server(root: &Level<'_>, out: &mut Vec<Shadowing>) {
-    let all = root.all();
-    // Every shadowing by a regex needs a regex of a literal form (the
-    // winner's or the later one's, see `check_level`): without one, only
-    // locations nested in a regex location are left to find, and nothing
-    // is routed.
-    let routes = all
-        .iter()
-        .any(|l| l.modifier.is_regex() && location_form(l).is_some());
     let server = ServerLocations {
         root,
-        by_block: if routes {
-            all.into_iter().map(|l| (l.block, l)).collect()
-        } else {
-            FastMap::default()
-        },
-        routes,
+        by_block: root.all().into_iter().map(|l| (l.block, l)).collect(),
     };
     // (level, the regex location it is nested in, if any)
     let mut stack: Vec<(&Level<'_>, Option<BlockId>)> = vec![(root, None)];
@@ -283,10 +271,7 @@ fn in_file_order(mut out: Vec<Shadowing>) -> Vec<Shadowing> {
 
 struct ServerLocations<'r> {
     root: &'r Level<'r>,
-    /// Every location by block; empty unless `routes`.
     by_block: FastMap<BlockId, &'r Location<'r>>,
-    /// Whether a regex location has a literal form (see `shadowed_in_server`).
-    routes: bool,
 }
 
 fn check_level(
@@ -298,15 +283,14 @@ fn check_level(
     let mut earlier_regexes: Vec<(&Location<'_>, LiteralForm)> = Vec::new();
     // Exact locations by path, for levels large enough that a scan per
     // prefix location would be quadratic.
-    let exact_paths: Option<FastSet<&str>> =
-        (server.routes && level.locations.len() > 16).then(|| {
-            level
-                .locations
-                .iter()
-                .filter(|l| l.modifier == Modifier::Exact)
-                .map(|l| l.path)
-                .collect()
-        });
+    let exact_paths: Option<FastSet<&str>> = (level.locations.len() > 16).then(|| {
+        level
+            .locations
+            .iter()
+            .filter(|l| l.modifier == Modifier::Exact)
+            .map(|l| l.path)
+            .collect()
+    });
     for location in &level.locations {
         match location.modifier {
             Modifier::Named => {}
@@ -320,7 +304,7 @@ fn check_level(
             }
             // A nested `^~` stops only its own level's regexes: outer
             // regexes can still take it, which the routing probe finds.
-            Modifier::Prefix | Modifier::NoRegex if server.routes => {
+            Modifier::Prefix | Modifier::NoRegex => {
                 let exact_twin = match &exact_paths {
                     Some(paths) => paths.contains(location.path),
                     None => level
@@ -332,7 +316,7 @@ fn check_level(
                     out.push(s);
                 }
             }
-            Modifier::Prefix | Modifier::NoRegex | Modifier::Exact => {}
+            Modifier::Exact => {}
             Modifier::Regex | Modifier::RegexCaseless => {
                 let Some(form) = location_form(location) else {
                     continue;
