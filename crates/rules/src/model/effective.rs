@@ -96,12 +96,12 @@ const HEADERS_SLOT: usize = 0;
 #[derive(Debug, Default)]
 pub(crate) struct LevelFacts {
     /// Item index of the last directive of each [`TRACKED`] name.
-    last: [ItemIndex; TRACKED.len()],
+    last: [Index; TRACKED.len()],
     /// Item index of the last `*_pass` handler ([`PASS_DIRECTIVES`]).
-    last_pass: ItemIndex,
+    last_pass: Index,
     /// Where the block's `proxy_set_header`s start in the everywhere index
     /// (a position in that list, not an item index).
-    pub(crate) headers_at: ItemIndex,
+    pub(crate) headers_at: Index,
     /// An `include` that pulled in no file.
     pub(crate) unread_include: bool,
 }
@@ -109,19 +109,19 @@ pub(crate) struct LevelFacts {
 /// An index or none: half the size of an `Option<u32>`, for a record kept
 /// per block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ItemIndex(pub(crate) u32);
+pub(crate) struct Index(pub(crate) u32);
 
-impl ItemIndex {
-    const NONE: ItemIndex = ItemIndex(u32::MAX);
+impl Index {
+    const NONE: Index = Index(u32::MAX);
 
     fn get(self) -> Option<u32> {
-        (self != ItemIndex::NONE).then_some(self.0)
+        (self != Index::NONE).then_some(self.0)
     }
 }
 
-impl Default for ItemIndex {
-    fn default() -> ItemIndex {
-        ItemIndex::NONE
+impl Default for Index {
+    fn default() -> Index {
+        Index::NONE
     }
 }
 
@@ -131,10 +131,10 @@ impl LevelFacts {
         // u32::MAX items in one block cannot be placed: MAX_ITEMS stops
         // the model long before.
         if let Some(slot) = TRACKED.iter().position(|&t| t == name) {
-            self.last[slot] = ItemIndex(index);
+            self.last[slot] = Index(index);
         }
         if PASS_DIRECTIVES.contains(&name) {
-            self.last_pass = ItemIndex(index);
+            self.last_pass = Index(index);
         }
     }
 }

@@ -263,7 +263,7 @@ impl<'a> Model<'a> {
         for (position, found) in headers.iter().enumerate() {
             if position == 0 || headers[position - 1].block != found.block {
                 model.level_facts[found.block.0 as usize].headers_at =
-                    effective::ItemIndex(position as u32);
+                    effective::Index(position as u32);
             }
         }
         // Growth left spare capacity in every list; the model lives for the
