@@ -156,6 +156,9 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     loop {
         let mut name = None;
         let mark = arena.len();
+        // A statement's inner comments went to its directive (or, for one
+        // skipped too deep, away); only a named statement has any.
+        debug_assert!(inner.is_empty());
         let end = lexer.read_statement(&mut name, &mut arena, &mut comments);
         for c in comments.drain(..) {
             if c.inside {
@@ -173,8 +176,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         match end {
             End::Semicolon(at) => {
                 if let Some(name) = name {
-                    let directive = simple_directive(name, args, &inner, at + 1, true);
-                    inner_comments.keep(directive.span.start, &mut inner);
+                    let directive =
+                        simple_directive(name, args, &mut inner, &mut inner_comments, at + 1, true);
                     note_include(&mut includes, Text::of(src, &lexer), &stack, &directive);
                     nodes.push(Node::Directive(directive));
                 }
@@ -224,7 +227,6 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         terminated: false,
                     }));
                 }
-                inner.clear();
                 stack.push(Frame {
                     named,
                     kind,
@@ -237,12 +239,17 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let had_words = name.is_some();
                 let cut_end = last_word_end(&name, &arena, mark);
                 if let Some(name) = name {
-                    let cut = simple_directive(name, args, &inner, cut_end, false);
-                    inner_comments.keep(cut.span.start, &mut inner);
+                    let cut = simple_directive(
+                        name,
+                        args,
+                        &mut inner,
+                        &mut inner_comments,
+                        cut_end,
+                        false,
+                    );
                     note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                     nodes.push(Node::Directive(cut));
                 }
-                inner.clear();
                 if stack.len() == 1 {
                     if !had_words {
                         let line = lexer.line();
@@ -288,8 +295,14 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     );
                     let cut_end = last_word_end(&name, &arena, mark);
                     if let Some(name) = name {
-                        let cut = simple_directive(name, args, &inner, cut_end, false);
-                        inner_comments.keep(cut.span.start, &mut inner);
+                        let cut = simple_directive(
+                            name,
+                            args,
+                            &mut inner,
+                            &mut inner_comments,
+                            cut_end,
+                            false,
+                        );
                         note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                         nodes.push(Node::Directive(cut));
                     }
@@ -377,11 +390,12 @@ fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
 }
 
 /// A directive without a block, ended at `end` (after its `;`, or where it
-/// was cut off).
+/// was cut off); its inner `comments` move to the file's table, `kept`.
 fn simple_directive(
     name: Word,
     args: WordRange,
-    comments: &[Comment],
+    comments: &mut Vec<Comment>,
+    kept: &mut InnerComments,
     end: usize,
     terminated: bool,
 ) -> Directive {
@@ -390,6 +404,7 @@ fn simple_directive(
     let end = comments
         .last()
         .map_or(end, |c| end.max(c.span.end as usize));
+    kept.keep(name.span.start, comments);
     Directive {
         span: Span::new(start, end.max(start)),
         name,
