@@ -186,7 +186,7 @@ impl<'a> Model<'a> {
         let Some(start) = self.level_facts(level).headers_at.get() else {
             return Vec::new();
         };
-        self.everywhere("proxy_set_header")[start as usize..]
+        self.everywhere[super::EVERYWHERE_HEADERS][start as usize..]
             .iter()
             .take_while(|found| found.block == level)
             .map(|found| Header {
