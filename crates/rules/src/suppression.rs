@@ -10,7 +10,7 @@
 //! Codes may be given by code or name. A suppression that silences nothing
 //! is reported as E004 (info), like ruff's unused `noqa`.
 
-use nginx_wslint_parser::{Comment, FileId, Node, SourceFile, Span};
+use nginx_wslint_parser::{Comment, FileId, Node, SourceFile, Span, TOOL_COMMENT_MARKER};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 
@@ -31,13 +31,9 @@ pub struct Suppression {
     pub used: bool,
 }
 
-/// What starts every nginx-wslint comment (suppressions, the WebSocket
-/// marker).
-pub(crate) const MARKER: &str = nginx_wslint_parser::TOOL_COMMENT_MARKER;
-
 /// Parses `ignore=A,B rest` / `file-ignore=A` after the marker.
 fn parse(text: &str) -> Option<(bool, Vec<String>)> {
-    let rest = text.trim().strip_prefix(MARKER)?.trim_start();
+    let rest = text.trim().strip_prefix(TOOL_COMMENT_MARKER)?.trim_start();
     let (file_wide, list) = if let Some(list) = rest.strip_prefix("file-ignore=") {
         (true, list)
     } else {

@@ -211,7 +211,7 @@ fn marked_directives(file: &SourceFile) -> Vec<u32> {
                 let text = file.comment_text(c);
                 let is_marker = text
                     .trim()
-                    .strip_prefix(crate::suppression::MARKER)
+                    .strip_prefix(nginx_wslint_parser::TOOL_COMMENT_MARKER)
                     .is_some_and(|rest| rest.trim() == "websocket");
                 if is_marker && file.line_of(d) == c.line + 1 {
                     out.push(d.span.start);
