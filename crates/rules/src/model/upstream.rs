@@ -29,10 +29,13 @@ pub struct PassUrl<'v> {
 /// `scheme://[v6]:port/uri`, or a bare `host:port` (fastcgi, uwsgi, grpc
 /// without scheme).
 pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
-    let has_variables = referenced(value).next().is_some();
-    // A byte search: `str::find` with a string pattern sets up a searcher
-    // per call, which costs more than scanning a value this short.
-    let separator = value.as_bytes().windows(3).position(|w| w == b"://");
+    // Byte scans throughout: every rule about `*_pass` splits these short
+    // values, and `str` searches (`find`, `rsplit_once`, comparing windows)
+    // set up more per call than scanning a few dozen bytes costs.
+    let bytes = value.as_bytes();
+    let has_variables = bytes.contains(&b'$') && referenced(value).next().is_some();
+    let separator = (0..bytes.len().saturating_sub(2))
+        .find(|&i| bytes[i] == b':' && bytes[i + 1] == b'/' && bytes[i + 2] == b'/');
     let (scheme, rest) = match separator {
         Some(i) => (ascii_lowercase(&value[..i]), &value[i + 3..]),
         None => (Cow::Borrowed(""), value),
@@ -51,18 +54,23 @@ pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
             has_variables,
         };
     }
-    let (authority, uri) = match rest.find('/') {
+    let (authority, uri) = match rest.bytes().position(|b| b == b'/') {
         Some(i) => (&rest[..i], Some(&rest[i..])),
         None => (rest, None),
     };
     let (host, port) = if authority.starts_with('[') {
-        match authority.find(']') {
+        match authority.bytes().position(|b| b == b']') {
             Some(end) => (&authority[..=end], authority[end + 1..].strip_prefix(':')),
             None => (authority, None),
         }
     } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        match authority.bytes().rposition(|b| b == b':') {
+            Some(i)
+                if i + 1 < authority.len()
+                    && authority.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit) =>
+            {
+                (&authority[..i], Some(&authority[i + 1..]))
+            }
             _ => (authority, None),
         }
     };
