@@ -263,3 +263,63 @@ fn the_first_upstream_of_a_name_wins() {
         "an upstream inside a location is not one"
     );
 }
+
+/// An include tree that expands to more than the model's limit of 5
+/// million directives (each level includes the next twice; the last
+/// includes a file of 5,000 directives in nested blocks twice): the model
+/// stops at the limit, says so, and the blocks still open then keep the
+/// items placed so far, each block's items its own.
+#[test]
+fn an_include_tree_past_the_limit_is_cut_with_consistent_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut leaf = String::from("server {\n    location / {\n");
+    for i in 0..5_000 {
+        leaf.push_str(&format!("        add_header X-{i} y;\n"));
+    }
+    leaf.push_str("    }\n}\n");
+    std::fs::write(dir.path().join("leaf.conf"), leaf).unwrap();
+    const LEVELS: usize = 10;
+    for level in 0..LEVELS {
+        let next = if level + 1 == LEVELS {
+            "leaf.conf".to_string()
+        } else {
+            format!("level{}.conf", level + 1)
+        };
+        std::fs::write(
+            dir.path().join(format!("level{level}.conf")),
+            format!("include {next};\ninclude {next};\n"),
+        )
+        .unwrap();
+    }
+    let main = dir.path().join("nginx.conf");
+    std::fs::write(&main, "events {}\nhttp {\n    include level0.conf;\n}\n").unwrap();
+
+    let mut config = ConfigSet::new(LoadOptions {
+        prefix: Some(dir.path().to_path_buf()),
+        follow_includes: true,
+    });
+    let entry = config.load_entry(&main).unwrap();
+    let model = Model::build(&config, entry, nginx_wslint_parser::Context::Main);
+    assert!(model.truncated, "2^10 x 5,000 directives exceed the limit");
+
+    let mut directives = 0;
+    let mut nested = 0;
+    for block in model.all_blocks() {
+        directives += model.directives(block).count();
+        for child in model.children(block) {
+            nested += 1;
+            assert_eq!(model.block(child).parent, Some(block));
+        }
+    }
+    // Every block but the root is an item of its parent.
+    assert_eq!(nested, model.blocks.len() - 1);
+    // The limit counts directives, including those that open blocks.
+    assert!(
+        (4_900_000..=5_000_000).contains(&(directives + nested)),
+        "{directives} directives and {nested} blocks placed"
+    );
+    // The location open at the cut kept what was placed in it.
+    let last = model.all_blocks().last().unwrap();
+    assert_eq!(model.block(last).name, "location");
+    assert!(model.directives(last).count() > 0);
+}

@@ -54,7 +54,16 @@ pub struct BlockData<'a> {
     /// form and for other blocks).
     pub location: Option<(Modifier, &'a str)>,
     pub parent: Option<BlockId>,
-    pub items: Vec<Item<'a>>,
+    /// Where the block's items are in [`Model::items`]; while the model is
+    /// built, where they start in the list of open blocks' items.
+    items: ItemRange,
+}
+
+/// A block's items: a range of [`Model::items`].
+#[derive(Debug, Clone, Copy, Default)]
+struct ItemRange {
+    start: u32,
+    len: u32,
 }
 
 /// Blocks with at most this many items are scanned for a directive name
@@ -70,6 +79,10 @@ pub struct Model<'a> {
     pub config: &'a ConfigSet,
     pub entry: Entry,
     pub blocks: Vec<BlockData<'a>>,
+    /// Every block's items, each block's together (a block's are added
+    /// when it is complete, so nested blocks come first). One list instead
+    /// of one per block: a block costs no allocation of its own.
+    items: Vec<Item<'a>>,
     /// True when include expansion stopped at its limit (5 million directives).
     pub truncated: bool,
     /// For blocks with many items, their directives by name (item
@@ -143,6 +156,7 @@ impl<'a> Model<'a> {
             config,
             entry,
             blocks: Vec::with_capacity(blocks),
+            items: Vec::new(),
             truncated: false,
             by_name: FastMap::default(),
             level_facts,
@@ -156,20 +170,29 @@ impl<'a> Model<'a> {
             name: "",
             location: None,
             parent: None,
-            items: Vec::with_capacity(config.file(entry.file).items.len()),
+            items: ItemRange::default(),
         });
+        // The items of the blocks being filled, innermost block's last;
+        // a complete block's move to `model.items`.
+        let mut open_items: Vec<Item<'a>> = Vec::new();
         let mut count = 0usize;
-        // Explicit stack of (block being filled, remaining nodes of a file).
-        let mut stack: Vec<(BlockId, FileId, std::slice::Iter<'a, Node>, usize)> = vec![(
+        // Explicit stack of (block being filled, remaining nodes of a file,
+        // include depth, whether the nodes are the block's own rather than
+        // an included file's: the block is complete when they end).
+        let mut stack: Vec<(BlockId, FileId, std::slice::Iter<'a, Node>, usize, bool)> = vec![(
             Model::ROOT,
             entry.file,
             config.file(entry.file).items.iter(),
             0,
+            true,
         )];
-        while let Some((block, file, iter, include_depth)) = stack.last_mut() {
-            let (block, file, include_depth) = (*block, *file, *include_depth);
+        while let Some((block, file, iter, include_depth, own)) = stack.last_mut() {
+            let (block, file, include_depth, own) = (*block, *file, *include_depth, *own);
             let Some(node) = iter.next() else {
                 stack.pop();
+                if own {
+                    model.complete(block, &mut open_items);
+                }
                 continue;
             };
             let Node::Directive(d) = node else { continue };
@@ -187,9 +210,7 @@ impl<'a> Model<'a> {
             // more in memory reads than in its own work.
             model.variables.add_defined_by(source, d, name);
             if name == "include" && d.block.is_none() {
-                model.blocks[block.0 as usize]
-                    .items
-                    .push(Item::Directive(dir));
+                open_items.push(Item::Directive(dir));
                 let targets = config.included(entry.prefix, file, d.span.start);
                 if targets.is_empty() {
                     model.level_facts[block.0 as usize].unread_include = true;
@@ -201,6 +222,7 @@ impl<'a> Model<'a> {
                         target,
                         config.file(target).items.iter(),
                         include_depth + 1,
+                        false,
                     ));
                 }
                 continue;
@@ -219,6 +241,7 @@ impl<'a> Model<'a> {
                             model.upstreams.entry(key).or_insert(id);
                         }
                     }
+                    open_items.push(Item::Block(id));
                     model.blocks.push(BlockData {
                         context,
                         header: Some(dir),
@@ -227,17 +250,17 @@ impl<'a> Model<'a> {
                             .then(|| location_in(source, d))
                             .flatten(),
                         parent: Some(block),
-                        // Sized for the block's nodes (comments included,
-                        // included files not): one allocation in most blocks.
-                        items: Vec::with_capacity(b.items.len()),
+                        items: ItemRange {
+                            start: open_items.len() as u32,
+                            len: 0,
+                        },
                     });
                     model.level_facts.push(effective::LevelFacts::default());
-                    model.blocks[block.0 as usize].items.push(Item::Block(id));
-                    stack.push((id, file, b.items.iter(), include_depth));
+                    stack.push((id, file, b.items.iter(), include_depth, true));
                 }
                 _ => {
-                    let data = &mut model.blocks[block.0 as usize];
-                    let index = data.items.len() as u32;
+                    let open_at = model.blocks[block.0 as usize].items.start as usize;
+                    let index = (open_items.len() - open_at) as u32;
                     if let Some(slot) = EVERYWHERE.iter().position(|n| *n == name) {
                         let args = source.args(d);
                         let arg = |i: usize| args.get(i).map(|w| source.value(w));
@@ -249,8 +272,14 @@ impl<'a> Model<'a> {
                         });
                     }
                     model.level_facts[block.0 as usize].note(name, index);
-                    data.items.push(Item::Directive(dir));
+                    open_items.push(Item::Directive(dir));
                 }
+            }
+        }
+        // Cut short at the limit: the blocks still open end where they are.
+        while let Some((block, _, _, _, own)) = stack.pop() {
+            if own {
+                model.complete(block, &mut open_items);
             }
         }
         // Blocks are numbered in pre-order, but a block's items after a
@@ -266,20 +295,17 @@ impl<'a> Model<'a> {
                     effective::Index(position as u32);
             }
         }
-        // Growth left spare capacity in every list; the model lives for the
-        // whole check.
+        // Growth left spare capacity; the model lives for the whole check.
         model.blocks.shrink_to_fit();
-        for block in &mut model.blocks {
-            block.items.shrink_to_fit();
-        }
+        model.items.shrink_to_fit();
         model.by_name = model
             .blocks
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.items.len() > SCANNED_BLOCK_ITEMS)
+            .filter(|(_, b)| b.items.len as usize > SCANNED_BLOCK_ITEMS)
             .map(|(i, b)| {
                 let mut index: FastMap<&'a str, Vec<u32>> = FastMap::default();
-                for (i, item) in b.items.iter().enumerate() {
+                for (i, item) in model.items_in(b).iter().enumerate() {
                     if let Item::Directive(d) = item {
                         index.entry(model.name(*d)).or_default().push(i as u32);
                     }
@@ -299,6 +325,26 @@ impl<'a> Model<'a> {
 
     pub fn block(&self, id: BlockId) -> &BlockData<'a> {
         &self.blocks[id.0 as usize]
+    }
+
+    /// Moves the items of `block`, complete and the innermost open block,
+    /// from `open_items` to [`Model::items`].
+    fn complete(&mut self, block: BlockId, open_items: &mut Vec<Item<'a>>) {
+        let data = &mut self.blocks[block.0 as usize];
+        let open_at = data.items.start as usize;
+        let start = self.items.len();
+        self.items.extend(open_items.drain(open_at..));
+        data.items = ItemRange {
+            start: start as u32,
+            len: (self.items.len() - start) as u32,
+        };
+    }
+
+    /// A block's items (directives and nested blocks, includes expanded),
+    /// in order.
+    fn items_in(&self, data: &BlockData<'a>) -> &[Item<'a>] {
+        let ItemRange { start, len } = data.items;
+        &self.items[start as usize..(start + len) as usize]
     }
 
     pub fn file(&self, id: FileId) -> &'a SourceFile {
@@ -324,8 +370,7 @@ impl<'a> Model<'a> {
 
     /// The directives directly in a block (includes expanded), in order.
     pub fn directives(&self, block: BlockId) -> impl Iterator<Item = DirRef<'a>> + '_ {
-        self.block(block)
-            .items
+        self.items_in(self.block(block))
             .iter()
             .filter_map(|item| match item {
                 Item::Directive(d) => Some(*d),
@@ -339,7 +384,7 @@ impl<'a> Model<'a> {
         block: BlockId,
         name: &'m str,
     ) -> impl Iterator<Item = DirRef<'a>> + 'm {
-        let items = &self.block(block).items;
+        let items = self.items_in(self.block(block));
         // Blocks such as `http` hold thousands of directives and rules ask
         // each of them for a few names per location: index them by name
         // once. A small block (most locations) is cheaper to scan.
@@ -348,7 +393,7 @@ impl<'a> Model<'a> {
             .flatten();
         let (indexed, scanned) = match index {
             Some(index) => (index.get(name).map_or(&[][..], Vec::as_slice), &[][..]),
-            None => (&[][..], &items[..]),
+            None => (&[][..], items),
         };
         let from_index = indexed.iter().map(move |&i| &items[i as usize]);
         from_index
@@ -389,7 +434,7 @@ impl<'a> Model<'a> {
 
     /// The directive at item `index` of `block` (`None` for a nested block).
     fn item_directive(&self, block: BlockId, index: u32) -> Option<DirRef<'a>> {
-        match self.block(block).items.get(index as usize)? {
+        match self.items_in(self.block(block)).get(index as usize)? {
             Item::Directive(d) => Some(*d),
             Item::Block(_) => None,
         }
@@ -402,8 +447,7 @@ impl<'a> Model<'a> {
 
     /// The child blocks of a block, in order.
     pub fn children(&self, block: BlockId) -> impl Iterator<Item = BlockId> + '_ {
-        self.block(block)
-            .items
+        self.items_in(self.block(block))
             .iter()
             .filter_map(|item| match item {
                 Item::Block(b) => Some(*b),
