@@ -35,9 +35,7 @@ fn location<'a>(model: &Model<'a>, path: &str) -> BlockId {
 
 fn header_names(model: &Model, block: BlockId, target: Version) -> Vec<String> {
     model
-        .proxy_settings(block, target)
-        .headers
-        .iter()
+        .headers(model.proxy_settings(block, target).headers)
         .map(|h| h.name.to_string())
         .collect()
 }
@@ -64,7 +62,7 @@ fn proxy_set_header_lists_replace_and_do_not_merge() {
         ["Host"]
     );
     let own = model.proxy_settings(location(&model, "/own/"), v);
-    let dropped: Vec<_> = own.discarded.iter().map(|h| h.name).collect();
+    let dropped: Vec<_> = model.headers(own.discarded).map(|h| h.name).collect();
     assert_eq!(
         dropped,
         ["Upgrade", "Connection"],
@@ -285,7 +283,7 @@ fn header_inheritance_matches_what_nginx_sends_upstream() {
         let settings = model.proxy_settings(location(&model, path), target);
         for name in ["upgrade", "connection: upgrade", "x-included"] {
             let header = name.split(':').next().unwrap();
-            let ours = settings.headers.iter().any(|h| {
+            let ours = model.headers(settings.headers).any(|h| {
                 h.is(header) && (!name.contains(':') || h.value.eq_ignore_ascii_case("upgrade"))
             });
             let nginx_sent = sent.lines().any(|l| l.starts_with(name));

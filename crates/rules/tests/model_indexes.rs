@@ -148,19 +148,20 @@ fn indexes_built_with_the_model_match_plain_passes() {
                         .collect()
                 })
             };
-            let noted = |list: &[nginx_wslint_rules::model::effective::Header]| -> Vec<_> {
-                list.iter()
+            let noted = |list: nginx_wslint_rules::model::effective::HeaderList| -> Vec<_> {
+                model
+                    .headers(list)
                     .map(|h| (h.directive.span(), h.name.to_string(), h.value.to_string()))
                     .collect()
             };
             assert_eq!(
-                noted(&settings.headers),
+                noted(settings.headers),
                 scanned(settings.headers_level),
                 "{}",
                 path.display()
             );
             assert_eq!(
-                noted(&settings.discarded),
+                noted(settings.discarded),
                 scanned(settings.discarded_level),
                 "{}",
                 path.display()

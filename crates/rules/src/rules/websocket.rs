@@ -19,7 +19,7 @@ use crate::fast_hash::FastMap;
 
 use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
 
-use crate::model::effective::ProxySettings;
+use crate::model::effective::{Header, ProxySettings};
 use crate::model::variables::referenced;
 use crate::model::{ascii_lowercase, BlockId, DirRef, Model};
 use crate::routing::location::Modifier;
@@ -174,8 +174,8 @@ fn mentions_upgrade_variable(value: &str) -> bool {
         })
 }
 
-fn headers_declare_upgrade(proxy: &ProxySettings) -> bool {
-    proxy.headers.iter().any(|h| {
+fn headers_declare_upgrade(model: &Model, proxy: &ProxySettings) -> bool {
+    model.headers(proxy.headers).any(|h| {
         h.is("Upgrade")
             || (h.is("Connection")
                 && (contains_ignore_ascii_case(h.value, "upgrade")
@@ -268,7 +268,8 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
                             || model.directives(c).any(mentions_upgrade)
                     })
         };
-        let own_headers = proxy.headers_level == Some(block) && headers_declare_upgrade(&proxy);
+        let own_headers =
+            proxy.headers_level == Some(block) && headers_declare_upgrade(model, &proxy);
         let intent = if markers.marked(model, header) {
             Some(Intent::Comment)
         } else if settings.websocket_paths.iter().any(|r| r.is_match(path)) {
@@ -279,7 +280,7 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
             None
         } else if own_headers || own_upgrade() {
             Some(Intent::Headers { own: true })
-        } else if headers_declare_upgrade(&proxy) {
+        } else if headers_declare_upgrade(model, &proxy) {
             Some(Intent::Headers { own: false })
         } else {
             None
@@ -326,20 +327,21 @@ pub fn upgrade_maps(model: &Model) -> std::collections::HashSet<String> {
 }
 
 /// How the effective headers of a location treat the upgrade.
-pub struct UpgradeHeaders<'h, 'a> {
+pub struct UpgradeHeaders<'a> {
     /// `Upgrade` with `$http_upgrade` (or `websocket`).
-    pub upgrade: Option<&'h crate::model::effective::Header<'a>>,
+    pub upgrade: Option<Header<'a>>,
     /// `Connection` carrying `upgrade`: a literal, `$connection_upgrade`,
     /// a map of `$http_upgrade`, or `$http_connection`.
-    pub connection: Option<&'h crate::model::effective::Header<'a>>,
+    pub connection: Option<Header<'a>>,
     /// `Upgrade $connection_upgrade` or `Connection $http_upgrade`.
-    pub swapped: Vec<&'h crate::model::effective::Header<'a>>,
+    pub swapped: Vec<Header<'a>>,
 }
 
-pub fn upgrade_headers<'h, 'a>(
-    proxy: &'h ProxySettings<'a>,
+pub fn upgrade_headers<'a>(
+    model: &Model<'a>,
+    proxy: &ProxySettings<'a>,
     maps: &std::collections::HashSet<String>,
-) -> UpgradeHeaders<'h, 'a> {
+) -> UpgradeHeaders<'a> {
     // Map names are stored lower-cased.
     let is_map = |v: &str| maps.contains(ascii_lowercase(v).as_ref());
     let mut out = UpgradeHeaders {
@@ -347,7 +349,7 @@ pub fn upgrade_headers<'h, 'a>(
         connection: None,
         swapped: Vec::new(),
     };
-    for h in &proxy.headers {
+    for h in model.headers(proxy.headers) {
         let uses = |name: &str| referenced(h.value).any(|v| v.eq_ignore_ascii_case(name));
         let uses_map = || referenced(h.value).any(is_map);
         if h.is("Upgrade") {
@@ -376,6 +378,7 @@ pub fn upgrade_headers<'h, 'a>(
 /// it is there), unless WS010 (swapped headers) or WS009 (`name` dropped by
 /// the location's own `proxy_set_header`) explains the gap.
 pub fn missing_upgrade_header<'a>(
+    model: &Model<'a>,
     locations: &[LocationInfo<'a>],
     maps: &std::collections::HashSet<String>,
     name: &str,
@@ -385,8 +388,8 @@ pub fn missing_upgrade_header<'a>(
         .iter()
         .filter(|l| l.is_judged_websocket_proxy())
         .filter(|l| {
-            let headers = upgrade_headers(&l.proxy, maps);
-            !present(&headers) && headers.swapped.is_empty() && !discards(&l.proxy, name)
+            let headers = upgrade_headers(model, &l.proxy, maps);
+            !present(&headers) && headers.swapped.is_empty() && !discards(model, &l.proxy, name)
         })
         .map(|l| l.header)
         .collect()
@@ -394,8 +397,9 @@ pub fn missing_upgrade_header<'a>(
 
 /// Whether the location's own `proxy_set_header` list discards an outer
 /// header named `name` (WS009's situation).
-pub fn discards(proxy: &ProxySettings, name: &str) -> bool {
-    proxy.discarded.iter().any(|h| h.is(name)) && !proxy.headers.iter().any(|h| h.is(name))
+pub fn discards(model: &Model, proxy: &ProxySettings, name: &str) -> bool {
+    model.headers(proxy.discarded).any(|h| h.is(name))
+        && !model.headers(proxy.headers).any(|h| h.is(name))
 }
 
 #[cfg(test)]

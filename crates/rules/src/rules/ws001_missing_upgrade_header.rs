@@ -50,7 +50,7 @@ declare_rule! {
 }
 
 fn check(c: &mut Checker) {
-    let found = missing_upgrade_header(&c.locations, &c.upgrade_maps, "Upgrade", |h| {
+    let found = missing_upgrade_header(c.model, &c.locations, &c.upgrade_maps, "Upgrade", |h| {
         h.upgrade.is_some()
     });
     for header in found {

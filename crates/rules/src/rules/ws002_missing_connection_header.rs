@@ -51,7 +51,7 @@ declare_rule! {
 }
 
 fn check(c: &mut Checker) {
-    let found = missing_upgrade_header(&c.locations, &c.upgrade_maps, "Connection", |h| {
+    let found = missing_upgrade_header(c.model, &c.locations, &c.upgrade_maps, "Connection", |h| {
         h.connection.is_some()
     });
     for header in found {

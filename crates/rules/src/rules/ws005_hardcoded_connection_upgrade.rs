@@ -45,7 +45,11 @@ fn check(c: &mut Checker) {
         .iter()
         .filter(|l| l.proxies() && !l.is_dedicated())
     {
-        for h in loc.proxy.headers.iter().filter(|h| h.is("Connection")) {
+        for h in c
+            .model
+            .headers(loc.proxy.headers)
+            .filter(|h| h.is("Connection"))
+        {
             if referenced(h.value).next().is_none() && h.value.eq_ignore_ascii_case("upgrade") {
                 found.push((h.directive, loc.header));
             }

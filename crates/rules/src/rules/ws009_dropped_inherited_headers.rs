@@ -56,17 +56,16 @@ fn check(c: &mut Checker) {
         else {
             continue;
         };
-        let dropped: Vec<_> = loc
-            .proxy
-            .discarded
-            .iter()
-            .filter(|h| !loc.proxy.headers.iter().any(|own| own.is(h.name)))
-            .map(|h| (h.name, h.directive, carries_upgrade(h)))
+        let own = model.headers(loc.proxy.headers);
+        let dropped: Vec<_> = model
+            .headers(loc.proxy.discarded)
+            .filter(|h| !own.clone().any(|own| own.is(h.name)))
+            .map(|h| (h.name, h.directive, carries_upgrade(&h)))
             .collect();
         if dropped.is_empty() {
             continue;
         }
-        let Some(first) = loc.proxy.headers.first() else {
+        let Some(first) = own.clone().next() else {
             continue;
         };
         found.push((first.directive, level, outer, dropped));

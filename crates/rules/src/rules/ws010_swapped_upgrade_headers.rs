@@ -35,7 +35,7 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for loc in c.locations.iter().filter(|l| l.proxies()) {
-        for h in upgrade_headers(&loc.proxy, &c.upgrade_maps).swapped {
+        for h in upgrade_headers(c.model, &loc.proxy, &c.upgrade_maps).swapped {
             found.push((h.directive, h.is("Upgrade")));
         }
     }

@@ -31,7 +31,11 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for loc in c.locations.iter().filter(|l| l.proxies()) {
-        for h in loc.proxy.headers.iter().filter(|h| h.is("Connection")) {
+        for h in c
+            .model
+            .headers(loc.proxy.headers)
+            .filter(|h| h.is("Connection"))
+        {
             if referenced(h.value).any(|v| v.eq_ignore_ascii_case("http_connection")) {
                 found.push(h.directive);
             }
