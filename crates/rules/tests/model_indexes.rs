@@ -309,7 +309,7 @@ fn an_include_tree_past_the_limit_is_cut_with_consistent_blocks() {
         directives += model.directives(block).count();
         for child in model.children(block) {
             nested += 1;
-            assert_eq!(model.block(child).parent, Some(block));
+            assert_eq!(model.block(child).parent(), Some(block));
         }
     }
     // Every block but the root is an item of its parent.

@@ -50,13 +50,28 @@ pub struct BlockData<'a> {
     /// over every block ask for it: reading it from the directive would
     /// touch each block's directive.
     pub name: &'a str,
-    /// For a `location` block, its modifier and path (`None` for an invalid
-    /// form and for other blocks).
-    pub location: Option<(Modifier, &'a str)>,
-    pub parent: Option<BlockId>,
+    /// For a `location` block, its path ([`Model::location`]); its
+    /// modifier is in `location_modifier`. Apart rather than one
+    /// `Option<(Modifier, &str)>`, and `parent` as a number, a block takes
+    /// 64 bytes instead of 80.
+    location_path: &'a str,
+    /// `None` for an invalid form and for other blocks than `location`.
+    location_modifier: Option<Modifier>,
+    /// The enclosing block's number; [`NO_PARENT`] for the top level.
+    parent: u32,
     /// Where the block's items are in [`Model::items`]; while the model is
     /// built, where they start in the list of open blocks' items.
     items: ItemRange,
+}
+
+/// [`BlockData`]'s `parent` of the top level.
+const NO_PARENT: u32 = u32::MAX;
+
+impl BlockData<'_> {
+    /// The enclosing block (`None` for the top level).
+    pub fn parent(&self) -> Option<BlockId> {
+        (self.parent != NO_PARENT).then_some(BlockId(self.parent))
+    }
 }
 
 /// A block's items: a range of [`Model::items`].
@@ -168,8 +183,9 @@ impl<'a> Model<'a> {
             context,
             header: None,
             name: "",
-            location: None,
-            parent: None,
+            location_path: "",
+            location_modifier: None,
+            parent: NO_PARENT,
             items: ItemRange::default(),
         });
         // The items of the blocks being filled, innermost block's last;
@@ -242,14 +258,16 @@ impl<'a> Model<'a> {
                         }
                     }
                     open_items.push(Item::Block(id));
+                    let location = (name == "location")
+                        .then(|| location_in(source, d))
+                        .flatten();
                     model.blocks.push(BlockData {
                         context,
                         header: Some(dir),
                         name,
-                        location: (name == "location")
-                            .then(|| location_in(source, d))
-                            .flatten(),
-                        parent: Some(block),
+                        location_path: location.map_or("", |(_, path)| path),
+                        location_modifier: location.map(|(modifier, _)| modifier),
+                        parent: block.0,
                         items: ItemRange {
                             start: open_items.len() as u32,
                             len: 0,
@@ -462,13 +480,15 @@ impl<'a> Model<'a> {
 
     /// The block and its ancestors, innermost first.
     pub fn ancestry(&self, block: BlockId) -> impl Iterator<Item = BlockId> + '_ {
-        std::iter::successors(Some(block), move |b| self.block(*b).parent)
+        std::iter::successors(Some(block), move |b| self.block(*b).parent())
     }
 
     /// A `location` block's modifier and path (`None` for an invalid form
     /// and for other blocks).
     pub fn location(&self, block: BlockId) -> Option<(Modifier, &'a str)> {
-        self.block(block).location
+        let data = self.block(block);
+        data.location_modifier
+            .map(|modifier| (modifier, data.location_path))
     }
 
     /// The name of the directive that opens a block (`""` for the root).
@@ -479,5 +499,16 @@ impl<'a> Model<'a> {
     /// 1-based line of a directive.
     pub fn line(&self, d: DirRef<'a>) -> u32 {
         self.file(d.file).line_of(d.directive)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_block_takes_64_bytes() {
+        // Every block of a configuration has one; at 100 MB of input,
+        // 590,000 of them.
+        assert_eq!(std::mem::size_of::<super::BlockData>(), 64);
     }
 }
