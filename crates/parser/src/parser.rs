@@ -50,15 +50,18 @@ pub(crate) struct InnerComments {
     /// The start of the directive each comment is in (ascending).
     pub directive_starts: Vec<u32>,
     pub comments: Vec<Comment>,
+    /// While parsing, the current statement's comments, not yet given to a
+    /// directive (empty after each statement).
+    pending: Vec<Comment>,
 }
 
 impl InnerComments {
-    /// Keeps `comments` as those of the directive starting at `start`
-    /// (directives come in file order).
-    fn keep(&mut self, start: u32, comments: &mut Vec<Comment>) {
+    /// Keeps the pending comments as those of the directive starting at
+    /// `start` (directives come in file order).
+    fn keep(&mut self, start: u32) {
         self.directive_starts
-            .extend(std::iter::repeat_n(start, comments.len()));
-        self.comments.append(comments);
+            .extend(std::iter::repeat_n(start, self.pending.len()));
+        self.comments.append(&mut self.pending);
     }
 
     /// The comments of the directive starting at `start`.
@@ -146,8 +149,6 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     // name to `name`.
     let mut arena: Vec<Word> = Vec::with_capacity(src.len() / 24);
     let mut comments: Vec<LexedComment> = Vec::new();
-    // The current statement's comments between its name and terminator.
-    let mut inner: Vec<Comment> = Vec::new();
     let mut inner_comments = InnerComments::default();
     let mut includes = Vec::new();
     // Blocks of directives or values (not Lua bodies), for sizing.
@@ -158,11 +159,11 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         let mark = arena.len();
         // A statement's inner comments went to its directive (or, for one
         // skipped too deep, away); only a named statement has any.
-        debug_assert!(inner.is_empty());
+        debug_assert!(inner_comments.pending.is_empty());
         let end = lexer.read_statement(&mut name, &mut arena, &mut comments);
         for c in comments.drain(..) {
             if c.inside {
-                inner.push(c.comment);
+                inner_comments.pending.push(c.comment);
             } else {
                 nodes.push(Node::Comment(c.comment));
             }
@@ -176,8 +177,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
         match end {
             End::Semicolon(at) => {
                 if let Some(name) = name {
-                    let directive =
-                        simple_directive(name, args, &mut inner, &mut inner_comments, at + 1, true);
+                    let directive = simple_directive(name, args, &mut inner_comments, at + 1, true);
                     note_include(&mut includes, Text::of(src, &lexer), &stack, &directive);
                     nodes.push(Node::Directive(directive));
                 }
@@ -190,7 +190,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 }
                 let header = match name {
                     Some(name) if is_lua_block_name(Text::of(src, &lexer), &name) => {
-                        inner_comments.keep(name.span.start, &mut inner);
+                        inner_comments.keep(name.span.start);
                         let header = Header { name, args };
                         let directive = read_lua_block(src, &mut lexer, header, at);
                         nodes.push(Node::Directive(directive));
@@ -206,7 +206,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         line,
                     );
                     skip_block(&mut lexer, &mut arena);
-                    inner.clear();
+                    inner_comments.pending.clear();
                     continue;
                 }
                 let kind = match &header {
@@ -217,7 +217,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 };
                 let named = header.is_some();
                 if let Some(name) = header {
-                    inner_comments.keep(name.span.start, &mut inner);
+                    inner_comments.keep(name.span.start);
                     // Completed by close_frame.
                     nodes.push(Node::Directive(Directive {
                         span: name.span,
@@ -239,14 +239,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let had_words = name.is_some();
                 let cut_end = last_word_end(&name, &arena, mark);
                 if let Some(name) = name {
-                    let cut = simple_directive(
-                        name,
-                        args,
-                        &mut inner,
-                        &mut inner_comments,
-                        cut_end,
-                        false,
-                    );
+                    let cut = simple_directive(name, args, &mut inner_comments, cut_end, false);
                     note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                     nodes.push(Node::Directive(cut));
                 }
@@ -295,14 +288,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     );
                     let cut_end = last_word_end(&name, &arena, mark);
                     if let Some(name) = name {
-                        let cut = simple_directive(
-                            name,
-                            args,
-                            &mut inner,
-                            &mut inner_comments,
-                            cut_end,
-                            false,
-                        );
+                        let cut = simple_directive(name, args, &mut inner_comments, cut_end, false);
                         note_include(&mut includes, Text::of(src, &lexer), &stack, &cut);
                         nodes.push(Node::Directive(cut));
                     }
@@ -390,21 +376,22 @@ fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
 }
 
 /// A directive without a block, ended at `end` (after its `;`, or where it
-/// was cut off); its inner `comments` move to the file's table, `kept`.
+/// was cut off); the statement's pending inner comments become its own in
+/// the file's table.
 fn simple_directive(
     name: Word,
     args: WordRange,
-    comments: &mut Vec<Comment>,
-    kept: &mut InnerComments,
+    inner_comments: &mut InnerComments,
     end: usize,
     terminated: bool,
 ) -> Directive {
     let start = name.span.start as usize;
     // A cut-off directive ends after its last word or comment.
-    let end = comments
+    let end = inner_comments
+        .pending
         .last()
         .map_or(end, |c| end.max(c.span.end as usize));
-    kept.keep(name.span.start, comments);
+    inner_comments.keep(name.span.start);
     Directive {
         span: Span::new(start, end.max(start)),
         name,
