@@ -135,14 +135,10 @@ mod imp {
             // Growing the heap for this block advises the new part, before
             // any block is placed past the boundary.
             after_allocation(p as *mut u8, size);
-            // SAFETY: the size word in front of a block glibc returned.
-            let chunk = unsafe { (p as *const usize).sub(1).read() } & !7;
+            let chunk = size_word(p as *mut u8) & !SIZE_FLAGS;
             let next = p - CHUNK_HEADER + chunk;
-            if top.is_some_and(|top| p != top + CHUNK_HEADER) || next > boundary - CHUNK_HEADER {
-                // Not carved from the top, or past the boundary: stop.
-                return;
-            }
-            if next == boundary - CHUNK_HEADER {
+            // Not carved from the top (stop), or the boundary reached.
+            if top.is_some_and(|top| p != top + CHUNK_HEADER) || next >= boundary - CHUNK_HEADER {
                 return;
             }
             top = Some(next);
@@ -182,16 +178,24 @@ mod imp {
         advised != 0 && p.saturating_add(size).saturating_add(WATCHED_TAIL) > advised
     }
 
-    /// Whether glibc gave block `p` a mapping of its own: the
-    /// `IS_MMAPPED` bit of the size word in front of it.
+    /// The flag bits of a chunk's size word (its size is a multiple of 8).
+    const SIZE_FLAGS: usize = 7;
+
+    /// The size word in front of block `p`: its chunk's size and flags.
     #[inline]
-    fn is_mapped_on_its_own(p: *mut u8) -> bool {
-        const IS_MMAPPED: usize = 2;
+    fn size_word(p: *mut u8) -> usize {
         // SAFETY: every block glibc's malloc returns is preceded by its
         // chunk's size word, which the allocator owns and never unmaps
         // while the block is live.
-        let size_word = unsafe { p.cast::<usize>().sub(1).read() };
-        size_word & IS_MMAPPED != 0
+        unsafe { p.cast::<usize>().sub(1).read() }
+    }
+
+    /// Whether glibc gave block `p` a mapping of its own: the
+    /// `IS_MMAPPED` bit of its size word.
+    #[inline]
+    fn is_mapped_on_its_own(p: *mut u8) -> bool {
+        const IS_MMAPPED: usize = 2;
+        size_word(p) & IS_MMAPPED != 0
     }
 
     /// Advises the pages of a block glibc mapped on its own (its whole
