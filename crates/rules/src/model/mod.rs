@@ -74,6 +74,18 @@ impl BlockData<'_> {
     }
 }
 
+/// A list of nodes [`Model::build`] is placing in a block.
+struct Placing<'a> {
+    block: BlockId,
+    /// The file the nodes are from.
+    file: FileId,
+    /// The nodes still to place.
+    nodes: std::slice::Iter<'a, Node>,
+    /// Whether the nodes are the block's own rather than an included
+    /// file's: the block is complete when they end.
+    own: bool,
+}
+
 /// A block's items: a range of [`Model::items`].
 #[derive(Debug, Clone, Copy, Default)]
 struct ItemRange {
@@ -192,23 +204,20 @@ impl<'a> Model<'a> {
         // a complete block's move to `model.items`.
         let mut open_items: Vec<Item<'a>> = Vec::new();
         let mut count = 0usize;
-        // Explicit stack of (block being filled, remaining nodes of a file,
-        // include depth, whether the nodes are the block's own rather than
-        // an included file's: the block is complete when they end).
-        let mut stack: Vec<(BlockId, FileId, std::slice::Iter<'a, Node>, usize, bool)> = vec![(
-            Model::ROOT,
-            entry.file,
-            config.file(entry.file).items.iter(),
-            0,
-            true,
-        )];
-        while let Some((block, file, iter, include_depth, own)) = stack.last_mut() {
-            let (block, file, include_depth, own) = (*block, *file, *include_depth, *own);
-            let Some(node) = iter.next() else {
-                stack.pop();
-                if own {
+        // Explicit stack of the node lists being placed, innermost last.
+        let mut stack = vec![Placing {
+            block: Model::ROOT,
+            file: entry.file,
+            nodes: config.file(entry.file).items.iter(),
+            own: true,
+        }];
+        while let Some(top) = stack.last_mut() {
+            let (block, file) = (top.block, top.file);
+            let Some(node) = top.nodes.next() else {
+                if top.own {
                     model.complete(block, &mut open_items);
                 }
+                stack.pop();
                 continue;
             };
             let Node::Directive(d) = node else { continue };
@@ -233,13 +242,12 @@ impl<'a> Model<'a> {
                 }
                 // Push in reverse so the first included file is read first.
                 for &target in targets.iter().rev() {
-                    stack.push((
+                    stack.push(Placing {
                         block,
-                        target,
-                        config.file(target).items.iter(),
-                        include_depth + 1,
-                        false,
-                    ));
+                        file: target,
+                        nodes: config.file(target).items.iter(),
+                        own: false,
+                    });
                 }
                 continue;
             }
@@ -274,7 +282,12 @@ impl<'a> Model<'a> {
                         },
                     });
                     model.level_facts.push(effective::LevelFacts::default());
-                    stack.push((id, file, b.items.iter(), include_depth, true));
+                    stack.push(Placing {
+                        block: id,
+                        file,
+                        nodes: b.items.iter(),
+                        own: true,
+                    });
                 }
                 _ => {
                     let open_at = model.blocks[block.0 as usize].items.start as usize;
@@ -295,9 +308,9 @@ impl<'a> Model<'a> {
             }
         }
         // Cut short at the limit: the blocks still open end where they are.
-        while let Some((block, _, _, _, own)) = stack.pop() {
-            if own {
-                model.complete(block, &mut open_items);
+        while let Some(placing) = stack.pop() {
+            if placing.own {
+                model.complete(placing.block, &mut open_items);
             }
         }
         // Blocks are numbered in pre-order, but a block's items after a
