@@ -28,6 +28,10 @@ cd "$(dirname "$0")/../.."
 target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 
 cargo build --release -q -p nginx-wslint -p nginx-wslint-bench --bins
+# The binary measured should have its hot functions together (build.rs).
+if command -v nm >/dev/null && command -v python3 >/dev/null; then
+    scripts/hot-functions --check >&2 || echo "compare.sh: measuring with the code in its default order" >&2
+fi
 
 args=(
     --sizes "${SIZES:-1,10,100}"
