@@ -90,7 +90,7 @@ pub fn check_file(file: &SourceFile) -> Result<(), String> {
             if file.value(w) != expected {
                 return Err(format!(
                     "word at {} has value {:?}, its text unescapes to {expected:?}",
-                    w.span.start,
+                    w.span().start,
                     file.value(w)
                 ));
             }
@@ -162,7 +162,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
     }
     let mut parts: Vec<Span> = std::iter::once(&d.name)
         .chain(file.args(d))
-        .map(|w| w.span)
+        .map(|w| w.span())
         .collect();
     parts.extend(file.comments_in(d).iter().map(|c| c.span));
     parts.sort();
@@ -189,9 +189,9 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
         pos = p.end;
     }
     for w in std::iter::once(&d.name).chain(file.args(d)) {
-        let text = file.text(w.span);
+        let text = file.text(w.span());
         if text.is_empty() && !w.is_quoted() {
-            return Err(format!("empty unquoted word at {}", w.span.start));
+            return Err(format!("empty unquoted word at {}", w.span().start));
         }
         if w.is_quoted() && (text.len() < 2 || text.first() != text.last()) && clean {
             return Err(format!(

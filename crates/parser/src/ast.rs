@@ -17,35 +17,97 @@ pub enum Quote {
     Double,
 }
 
+/// The longest word a [`Word`] can hold, in bytes (2^29 - 1): files are
+/// no longer than this ([`crate::MAX_FILE_SIZE`]).
+pub const MAX_WORD_LEN: usize = (1 << 29) - 1;
+
 /// One word of a directive: its name or an argument.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// 8 bytes (a large configuration has millions of words): its start, and
+/// its length packed with how it was quoted and whether its value is kept
+/// apart. Read with [`Word::span`], [`Word::quote`].
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Word {
-    /// The raw text, including the quotes of a quoted word. (Its line is
-    /// the file's to tell: `SourceFile::line_of`; a field would cost every
-    /// word a third more memory.)
-    pub span: Span,
-    pub quote: Quote,
-    /// Whether the value differs from the text between the quotes (escapes)
-    /// or that text is not valid UTF-8; the value is then kept in the file's
-    /// table of such words (rare: a flag keeps `Word` at 12 bytes).
-    pub(crate) unescaped: bool,
+    start: u32,
+    /// Bits 0-28 the length, 29-30 the [`Quote`], 31 `unescaped`.
+    packed: u32,
 }
 
+const LEN_MASK: u32 = MAX_WORD_LEN as u32;
+const QUOTE_SHIFT: u32 = 29;
+/// Whether the value differs from the text between the quotes (escapes)
+/// or that text is not valid UTF-8; the value is then kept in the file's
+/// table of such words (rare: a flag keeps `Word` small).
+const UNESCAPED: u32 = 1 << 31;
+
 impl Word {
+    /// A word over `span`; its length must be at most [`MAX_WORD_LEN`]
+    /// (a file's spans are, by [`crate::MAX_FILE_SIZE`]).
+    #[inline]
+    pub(crate) fn new(span: Span, quote: Quote, unescaped: bool) -> Word {
+        let len = (span.end - span.start).min(LEN_MASK);
+        let quote = match quote {
+            Quote::None => 0,
+            Quote::Single => 1,
+            Quote::Double => 2,
+        };
+        Word {
+            start: span.start,
+            packed: len | quote << QUOTE_SHIFT | if unescaped { UNESCAPED } else { 0 },
+        }
+    }
+
+    /// The raw text, including the quotes of a quoted word. (Its line is
+    /// the file's to tell: `SourceFile::line_of`.)
+    #[inline]
+    pub fn span(&self) -> Span {
+        Span {
+            start: self.start,
+            end: self.start + (self.packed & LEN_MASK),
+        }
+    }
+
+    /// How the word was written.
+    #[inline]
+    pub fn quote(&self) -> Quote {
+        match (self.packed >> QUOTE_SHIFT) & 3 {
+            0 => Quote::None,
+            1 => Quote::Single,
+            _ => Quote::Double,
+        }
+    }
+
+    /// Whether the value is kept in the file's table of unescaped words.
+    #[inline]
+    pub(crate) fn unescaped(&self) -> bool {
+        self.packed & UNESCAPED != 0
+    }
+
     /// The span of the text between the quotes (the whole span if unquoted).
     #[inline]
     pub fn inner_span(&self) -> Span {
-        match self.quote {
-            Quote::None => self.span,
+        let span = self.span();
+        match self.quote() {
+            Quote::None => span,
             Quote::Single | Quote::Double => Span {
-                start: self.span.start + 1,
-                end: self.span.end.saturating_sub(1).max(self.span.start + 1),
+                start: span.start + 1,
+                end: span.end.saturating_sub(1).max(span.start + 1),
             },
         }
     }
 
     pub fn is_quoted(&self) -> bool {
-        self.quote != Quote::None
+        self.quote() != Quote::None
+    }
+}
+
+impl std::fmt::Debug for Word {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Word")
+            .field("span", &self.span())
+            .field("quote", &self.quote())
+            .field("unescaped", &self.unescaped())
+            .finish()
     }
 }
 
@@ -53,11 +115,11 @@ impl Word {
 /// not their text (sorted by start), if it is one of them.
 #[inline]
 pub(crate) fn unescaped_value<'t>(table: &'t [(u32, Box<str>)], word: &Word) -> Option<&'t str> {
-    if !word.unescaped {
+    if !word.unescaped() {
         return None;
     }
     table
-        .binary_search_by_key(&word.span.start, |(start, _)| *start)
+        .binary_search_by_key(&word.span().start, |(start, _)| *start)
         .ok()
         .map(|i| &*table[i].1)
 }
@@ -177,4 +239,34 @@ pub fn is_values_block(name: &str) -> bool {
 /// OpenResty's Lua block directives, whose bodies are Lua code.
 pub fn is_lua_block(name: &str) -> bool {
     name.ends_with("_by_lua_block")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_takes_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Word>(), 8);
+    }
+
+    #[test]
+    fn a_word_gives_back_its_span_quote_and_flag() {
+        let max = MAX_WORD_LEN as u32;
+        for (start, len) in [(0, 0), (7, 1), (u32::MAX - max, max), (123, max - 1)] {
+            for quote in [Quote::None, Quote::Single, Quote::Double] {
+                for unescaped in [false, true] {
+                    let span = Span {
+                        start,
+                        end: start + len,
+                    };
+                    let word = Word::new(span, quote, unescaped);
+                    assert_eq!(
+                        (word.span(), word.quote(), word.unescaped()),
+                        (span, quote, unescaped)
+                    );
+                }
+            }
+        }
+    }
 }

@@ -680,11 +680,7 @@ impl<'a> Lexer<'a> {
                 }
                 None => false,
             };
-        words.push(Word {
-            span: Span::new(start, end),
-            quote,
-            unescaped,
-        });
+        words.push(Word::new(Span::new(start, end), quote, unescaped));
     }
 
     /// The value of a word with escapes or in a file that is not valid

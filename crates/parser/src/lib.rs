@@ -54,8 +54,9 @@ pub use span::{LineCol, LineCursor, LineIndex, Span};
 /// ([`SourceFile::has_tool_comment`]).
 pub const TOOL_COMMENT_MARKER: &str = "nginx-wslint:";
 
-/// Files larger than this are not parsed (spans are 32-bit).
-pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
+/// Files larger than this (512 MiB) are not parsed: spans are 32-bit, and a
+/// word keeps its length in 29 bits (see [`ast::Word`]).
+pub const MAX_FILE_SIZE: usize = ast::MAX_WORD_LEN;
 
 /// One parsed configuration file.
 #[derive(Debug)]

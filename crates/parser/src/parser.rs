@@ -190,7 +190,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 }
                 let header = match name {
                     Some(name) if is_lua_block_name(Text::of(src, &lexer), &name) => {
-                        inner_comments.keep(name.span.start);
+                        inner_comments.keep(name.span().start);
                         let header = Header { name, args };
                         let directive = read_lua_block(src, &mut lexer, header, at);
                         nodes.push(Node::Directive(directive));
@@ -217,10 +217,10 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 };
                 let named = header.is_some();
                 if let Some(name) = header {
-                    inner_comments.keep(name.span.start);
+                    inner_comments.keep(name.span().start);
                     // Completed by close_frame.
                     nodes.push(Node::Directive(Directive {
-                        span: name.span,
+                        span: name.span(),
                         name,
                         args,
                         block: None,
@@ -271,14 +271,14 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                         // The recovery keeps an unclosed quoted word unquoted.
                         Some(w)
                             if !w.is_quoted()
-                                && matches!(src[w.span.start as usize], b'"' | b'\'') =>
+                                && matches!(src[w.span().start as usize], b'"' | b'\'') =>
                         {
-                            let quote = w.span.start as usize;
+                            let quote = w.span().start as usize;
                             Some((Span::new(quote, quote + 1), "this quote is never closed"))
                         }
                         _ => name
                             .as_ref()
-                            .map(|w| (w.span, "this statement is never terminated")),
+                            .map(|w| (w.span(), "this statement is never terminated")),
                     };
                     lexer.error_about(
                         "unexpected end of file, expecting \";\" or \"}\"".into(),
@@ -369,9 +369,9 @@ fn is_values_block_name(text: Text, word: &Word) -> bool {
 /// Where the words of the current statement end (0 without words).
 fn last_word_end(name: &Option<Word>, arena: &[Word], mark: usize) -> usize {
     if arena.len() > mark {
-        arena.last().map_or(0, |w| w.span.end as usize)
+        arena.last().map_or(0, |w| w.span().end as usize)
     } else {
-        name.as_ref().map_or(0, |w| w.span.end as usize)
+        name.as_ref().map_or(0, |w| w.span().end as usize)
     }
 }
 
@@ -385,13 +385,13 @@ fn simple_directive(
     end: usize,
     terminated: bool,
 ) -> Directive {
-    let start = name.span.start as usize;
+    let start = name.span().start as usize;
     // A cut-off directive ends after its last word or comment.
     let end = inner_comments
         .pending
         .last()
         .map_or(end, |c| end.max(c.span.end as usize));
-    inner_comments.keep(name.span.start);
+    inner_comments.keep(name.span().start);
     Directive {
         span: Span::new(start, end.max(start)),
         name,
@@ -427,7 +427,7 @@ fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: us
     let Some(Node::Directive(directive)) = nodes.last_mut() else {
         unreachable!("a named frame follows its directive");
     };
-    let start = directive.name.span.start as usize;
+    let start = directive.name.span().start as usize;
     let end = close.map_or(end, |c| c.end as usize);
     directive.span = Span::new(start, end.max(start));
     directive.block = Some(Box::new(block));
@@ -436,7 +436,7 @@ fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: us
 }
 
 fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) -> Directive {
-    let start = header.name.span.start as usize;
+    let start = header.name.span().start as usize;
     let (close, body_end) = match lua::find_block_end(src, open + 1) {
         Some(close) => {
             lexer.skip_to(close + 1);

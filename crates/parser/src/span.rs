@@ -4,7 +4,7 @@ use std::ops::Range;
 
 /// A half-open byte range `start..end` into one file's source.
 ///
-/// Offsets are `u32`: a configuration file larger than 4 GiB is rejected
+/// Offsets are `u32`: a configuration file larger than 512 MiB is rejected
 /// before parsing (see [`crate::MAX_FILE_SIZE`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {

@@ -67,7 +67,7 @@ fn spans_slice_exactly_and_nest_on_every_file() {
                     expected,
                     "{}: word at {}",
                     path.display(),
-                    w.span.start
+                    w.span().start
                 );
             }
         }

@@ -168,7 +168,7 @@ fn first_difference(ours: &Value, theirs: &Value, path: &str) -> Option<String> 
 /// quotes an escaped quote of the same kind loses its backslash.
 fn crossplane_value(file: &SourceFile, word: &Word) -> String {
     let inner = file.text_lossy(word.inner_span()).into_owned();
-    match word.quote {
+    match word.quote() {
         Quote::None => inner,
         Quote::Double => inner.replace("\\\"", "\""),
         Quote::Single => inner.replace("\\'", "'"),

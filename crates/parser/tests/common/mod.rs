@@ -134,7 +134,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
     let mut pos = d.span.start as usize;
     let mut parts: Vec<nginx_wslint_parser::Span> = std::iter::once(&d.name)
         .chain(file.args(d))
-        .map(|w| w.span)
+        .map(|w| w.span())
         .collect();
     parts.extend(file.comments_in(d).iter().map(|c| c.span));
     parts.sort();
@@ -142,9 +142,9 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
         return Err("directive span does not start at its name".into());
     }
     for w in std::iter::once(&d.name).chain(file.args(d)) {
-        let text = file.text(w.span);
+        let text = file.text(w.span());
         if text.is_empty() && !w.is_quoted() {
-            return Err(format!("empty unquoted word at {}", w.span.start));
+            return Err(format!("empty unquoted word at {}", w.span().start));
         }
         if w.is_quoted() && text.first() != text.last() {
             return Err(format!(

@@ -229,7 +229,7 @@ impl Variables {
         let raw = match (args.first(), args.last()) {
             (Some(first), Some(last)) => file
                 .source()
-                .get(first.span.start as usize..last.span.end as usize)
+                .get(first.span().start as usize..last.span().end as usize)
                 .unwrap_or_default(),
             _ => &[],
         };

@@ -173,7 +173,7 @@ pub fn arg_word<'a>(
 /// Replaces `from` by `to` inside a word's raw text (keeping its quotes).
 pub fn replace_in_word(model: &Model, d: DirRef, i: usize, from: &str, to: &str) -> Option<Edit> {
     let word = arg_word(model, d, i)?;
-    let raw = model.file(d.file).text_lossy(word.span).into_owned();
+    let raw = model.file(d.file).text_lossy(word.span()).into_owned();
     let lower = raw.to_ascii_lowercase();
     let at = lower.find(&from.to_ascii_lowercase())?;
     let new = format!("{}{to}{}", &raw[..at], &raw[at + from.len()..]);
@@ -186,5 +186,5 @@ pub fn replace_word(
     word: &nginx_wslint_parser::Word,
     content: impl Into<String>,
 ) -> Edit {
-    Edit::replacement(d.file.0, word.span.start, word.span.end, content)
+    Edit::replacement(d.file.0, word.span().start, word.span().end, content)
 }

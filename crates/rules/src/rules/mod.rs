@@ -233,7 +233,7 @@ impl<'m, 'a> Checker<'m, 'a> {
         let end = file
             .args(d.directive)
             .last()
-            .map_or(d.directive.name.span.end, |w| w.span.end);
+            .map_or(d.directive.name.span().end, |w| w.span().end);
         Span {
             start: d.directive.span.start,
             end,

@@ -100,7 +100,7 @@ fn check(c: &mut Checker) {
             .map(|w| {
                 Fix::unsafe_(
                     "Add `^~` to the location",
-                    vec![Edit::insertion(location.file.0, w.span.start, "^~ ")],
+                    vec![Edit::insertion(location.file.0, w.span().start, "^~ ")],
                 )
             });
         if let Some(d) = c.report(RULE.code, location, span, message) {

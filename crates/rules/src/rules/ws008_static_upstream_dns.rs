@@ -131,7 +131,7 @@ fn fix_upstream_server(
     let header = model.block(block).header?;
     let name = model.arg(header, 0)?;
     let word = arg_word(model, d, 0)?;
-    let mut edits = vec![Edit::insertion(d.file.0, word.span.end, " resolve")];
+    let mut edits = vec![Edit::insertion(d.file.0, word.span().end, " resolve")];
     let mut lines = Vec::new();
     if model.directives_named(block, "zone").next().is_none() {
         lines.push(format!("zone {name} 64k;"));
