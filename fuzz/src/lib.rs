@@ -81,7 +81,12 @@ pub fn check_file(file: &SourceFile) -> Result<(), String> {
             }
         }
     }
-    check_items(file, &file.items, Span::new(0, len), file.errors.is_empty())?;
+    check_items(
+        file,
+        file.items(),
+        Span::new(0, len),
+        file.errors.is_empty(),
+    )?;
     for d in file.directives() {
         for w in std::iter::once(&d.name).chain(file.args(d)) {
             let expected =
@@ -199,7 +204,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
             ));
         }
     }
-    if let Some(b) = &d.block {
+    if let Some(b) = file.block(d) {
         if b.open.start < pos || file.source().get(b.open.start as usize) != Some(&b'{') {
             return Err(format!(
                 "block open {:?} is not a brace after the words",
@@ -224,7 +229,7 @@ fn check_directive(file: &SourceFile, d: &Directive, clean: bool) -> Result<(), 
             }
         }
         let gaps = clean && b.kind != BlockKind::Lua;
-        check_items(file, &b.items, b.body, gaps)?;
+        check_items(file, file.block_items(b), b.body, gaps)?;
     } else if clean && d.terminated && file.source().get(d.span.end as usize - 1) != Some(&b';') {
         return Err(format!(
             "terminated directive {:?} does not end with `;`",

@@ -108,7 +108,7 @@ fn count_upstream_servers(file: &SourceFile) -> usize {
     file.directives()
         .filter(|d| file.name(d) == "upstream")
         .map(|d| {
-            d.children()
+            file.children(d)
                 .iter()
                 .filter_map(|n| n.as_directive())
                 .filter(|c| file.name(c) == "server")
@@ -142,7 +142,7 @@ fn generated_config_with_includes_loads_without_errors() {
             file.errors
         );
         servers += file
-            .items
+            .items()
             .iter()
             .filter_map(|n| n.as_directive())
             .filter(|d| file.name(d) == "server")

@@ -154,7 +154,40 @@ pub struct Block {
     /// For [`BlockKind::Lua`], the bytes between the braces; otherwise the
     /// span between the braces as well (handy for insertions).
     pub body: Span,
-    pub items: Vec<Node>,
+    /// The block's items: a range of the file's node list, read with
+    /// [`crate::SourceFile::block_items`] (empty for a Lua body).
+    pub items: NodeRange,
+}
+
+/// A block's items: a range of the file's node list. One list per file
+/// (every block's items one after the other) keeps parsing free of two
+/// memory allocations per block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeRange {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl NodeRange {
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// A directive's block: an index into the file's block list, read with
+/// [`crate::SourceFile::block`]. (Non-zero, so that `Option<BlockRef>`
+/// takes 4 bytes.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BlockRef(std::num::NonZeroU32);
+
+impl BlockRef {
+    pub(crate) fn new(index: usize) -> BlockRef {
+        BlockRef(std::num::NonZeroU32::MIN.saturating_add(index as u32))
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
 }
 
 /// A directive's arguments: a range of the file's word list, read with
@@ -184,7 +217,9 @@ impl WordRange {
 pub struct Directive {
     pub name: Word,
     pub args: WordRange,
-    pub block: Option<Box<Block>>,
+    /// Its block, if it has one: read with [`crate::SourceFile::block`]
+    /// and [`crate::SourceFile::children`].
+    pub block: Option<BlockRef>,
     /// From the first byte of the name to the `;` or `}` that ends the
     /// directive, inclusive.
     pub span: Span,
@@ -193,16 +228,6 @@ pub struct Directive {
     pub terminated: bool,
     // Comments written between the name and the terminator are kept by the
     // file: `SourceFile::comments_in`.
-}
-
-impl Directive {
-    /// The directive's items if it has a block of directives.
-    pub fn children(&self) -> &[Node] {
-        match &self.block {
-            Some(block) => &block.items,
-            None => &[],
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,8 +271,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_word_takes_eight_bytes() {
+    fn a_word_takes_eight_bytes_and_a_node_thirty_two() {
         assert_eq!(std::mem::size_of::<Word>(), 8);
+        assert_eq!(std::mem::size_of::<Node>(), 32);
     }
 
     #[test]

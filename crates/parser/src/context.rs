@@ -137,7 +137,7 @@ const CONTEXT_MARKER: &str = "nginx-wslint:";
 /// The context a `# nginx-wslint: context=NAME` comment at the top level of
 /// the file declares, if any. An unknown name is returned as an error.
 pub fn declared_context(file: &SourceFile) -> Option<Result<Context, String>> {
-    file.items.iter().find_map(|node| match node {
+    file.items().iter().find_map(|node| match node {
         Node::Comment(c) => {
             let text = file.comment_text(c);
             let rest = text.trim().strip_prefix(CONTEXT_MARKER)?;
@@ -161,7 +161,7 @@ pub fn infer_context(file: &SourceFile) -> Context {
     // in a location.
     let mut needs = [false; 4]; // main, http, server, location
     let mut proxy_hint = false;
-    for directive in file.items.iter().filter_map(Node::as_directive) {
+    for directive in file.items().iter().filter_map(Node::as_directive) {
         let level = match file.name(directive) {
             "http"
             | "events"

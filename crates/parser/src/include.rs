@@ -494,7 +494,7 @@ mod tests {
     fn walked_sites(file: &SourceFile) -> Vec<Site> {
         let mut sites = Vec::new();
         let mut stack: Vec<(std::slice::Iter<Node>, ParseMode)> =
-            vec![(file.items.iter(), file.mode)];
+            vec![(file.items().iter(), file.mode)];
         while let Some((iter, mode)) = stack.last_mut() {
             let mode = *mode;
             let Some(node) = iter.next() else {
@@ -505,13 +505,13 @@ mod tests {
             if file.name(d) == "include" && d.args.len() == 1 && d.block.is_none() {
                 sites.push((d.span, file.value(&file.args(d)[0]).to_string(), mode));
             }
-            if let Some(block) = &d.block {
+            if let Some(block) = file.block(d) {
                 let child_mode = match block.kind {
                     BlockKind::Values => ParseMode::Values,
                     BlockKind::Directives => ParseMode::Directives,
                     BlockKind::Lua => continue,
                 };
-                stack.push((block.items.iter(), child_mode));
+                stack.push((file.block_items(block).iter(), child_mode));
             }
         }
         sites

@@ -64,9 +64,6 @@ pub(crate) struct Lexer<'a> {
     pub has_tool_comment: bool,
     /// Reused for unescaping.
     scratch: Vec<u8>,
-    /// Offsets after each LF read, from 0: the file's
-    /// [`LineIndex`](crate::span::LineIndex) once every byte is read.
-    pub line_starts: Vec<u32>,
     /// The values of the words whose value is not their text, by the
     /// word's start, in file order.
     pub unescaped: Vec<(u32, Box<str>)>,
@@ -269,12 +266,6 @@ impl<'a> Lexer<'a> {
             src_is_utf8: src.is_ascii() || std::str::from_utf8(src).is_ok(),
             has_tool_comment: false,
             scratch: Vec::new(),
-            line_starts: {
-                // Lines of a few dozen bytes.
-                let mut starts = Vec::with_capacity(src.len() / 40 + 1);
-                starts.push(0);
-                starts
-            },
             unescaped: Vec::new(),
         }
     }
@@ -283,18 +274,16 @@ impl<'a> Lexer<'a> {
         self.line
     }
 
-    /// Counts the LF at `at`.
+    /// Counts an LF. (The file's line index is built when first asked
+    /// for: only the files with findings need one.)
     #[inline(always)]
-    fn lf_at(&mut self, at: usize) {
+    fn lf(&mut self) {
         self.line += 1;
-        self.line_starts.push(at as u32 + 1);
     }
 
     /// Counts the LFs in `from..to`.
     fn lfs_in(&mut self, from: usize, to: usize) {
-        for i in memchr::memchr_iter(b'\n', &self.src[from..to]) {
-            self.lf_at(from + i);
-        }
+        self.line += memchr::memchr_iter(b'\n', &self.src[from..to]).count() as u32;
     }
 
     /// Moves past a region read by another scanner (a Lua block body).
@@ -399,7 +388,7 @@ impl<'a> Lexer<'a> {
         let b = self.src[self.pos];
         self.pos += 1;
         if b == b'\n' {
-            self.lf_at(self.pos - 1);
+            self.lf();
         }
         Some(b)
     }
@@ -429,7 +418,7 @@ impl<'a> Lexer<'a> {
             match self.src[self.pos] {
                 b'\n' => {
                     // Usually followed by the next line's indentation.
-                    self.lf_at(self.pos);
+                    self.lf();
                     self.pos += 1;
                     self.pos += run_len(blanks, self.window());
                 }

@@ -15,10 +15,10 @@
 //!
 //! let file = SourceFile::parse("site.conf", b"location /ws/ { proxy_pass http://app; }".to_vec());
 //! assert!(file.errors.is_empty());
-//! let location = file.items[0].as_directive().unwrap();
+//! let location = file.items()[0].as_directive().unwrap();
 //! assert_eq!(file.name(location), "location");
 //! assert_eq!(file.value(&file.args(location)[0]), "/ws/");
-//! let proxy_pass = location.children()[0].as_directive().unwrap();
+//! let proxy_pass = file.children(location)[0].as_directive().unwrap();
 //! assert_eq!(file.text(proxy_pass.span), b"proxy_pass http://app;");
 //! ```
 
@@ -39,7 +39,9 @@ mod test_files;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use ast::{Block, BlockKind, Comment, Directive, Node, Quote, Word, WordRange};
+pub use ast::{
+    Block, BlockKind, BlockRef, Comment, Directive, Node, NodeRange, Quote, Word, WordRange,
+};
 pub use context::Context;
 pub use error::SyntaxError;
 pub use include::{
@@ -63,8 +65,13 @@ pub const MAX_FILE_SIZE: usize = ast::MAX_WORD_LEN;
 pub struct SourceFile {
     pub path: PathBuf,
     source: Text,
-    /// The file's top-level directives and comments.
-    pub items: Vec<Node>,
+    /// Every block's items and then the top level's: read with
+    /// [`SourceFile::items`], [`SourceFile::children`] and
+    /// [`SourceFile::block_items`].
+    nodes: Vec<Node>,
+    top: NodeRange,
+    /// Every block, read with [`SourceFile::block`].
+    block_list: Vec<Block>,
     /// Every argument word of the file; directives hold ranges of it (see
     /// [`SourceFile::args`]).
     pub words: Vec<Word>,
@@ -73,7 +80,9 @@ pub struct SourceFile {
     pub mode: ParseMode,
     /// The `include`s the loader follows, in file order.
     pub(crate) includes: Vec<parser::IncludeAt>,
-    line_index: LineIndex,
+    /// Built when first asked for (a large configuration's files mostly
+    /// need none: lines are looked up for findings).
+    line_index: std::sync::OnceLock<LineIndex>,
     /// The values of the words whose value is not their text (escapes,
     /// invalid UTF-8), by the word's start.
     unescaped: Vec<(u32, Box<str>)>,
@@ -112,11 +121,12 @@ impl SourceFile {
     ) -> SourceFile {
         let path = path.into();
         let parser::Parsed {
-            items,
+            nodes,
+            top,
+            block_list,
             words,
             errors,
             includes,
-            line_index,
             unescaped,
             is_utf8,
             has_tool_comment,
@@ -130,11 +140,12 @@ impl SourceFile {
                 related: None,
             };
             parser::Parsed {
-                items: Vec::new(),
+                nodes: Vec::new(),
+                top: NodeRange::default(),
+                block_list: Vec::new(),
                 words: Vec::new(),
                 errors: vec![error],
                 includes: Vec::new(),
-                line_index: LineIndex::new(&source),
                 unescaped: Vec::new(),
                 is_utf8: false,
                 has_tool_comment: false,
@@ -156,12 +167,14 @@ impl SourceFile {
         SourceFile {
             path,
             source,
-            items,
+            nodes,
+            top,
+            block_list,
             words,
             errors,
             mode,
             includes,
-            line_index,
+            line_index: std::sync::OnceLock::new(),
             unescaped,
             has_tool_comment,
             blocks,
@@ -169,9 +182,39 @@ impl SourceFile {
         }
     }
 
+    /// The file's top-level directives and comments.
+    #[inline]
+    pub fn items(&self) -> &[Node] {
+        self.block_items_at(self.top)
+    }
+
+    /// The block of directive `d` of this file, if it has one.
+    #[inline]
+    pub fn block(&self, d: &Directive) -> Option<&Block> {
+        d.block.and_then(|b| self.block_list.get(b.index()))
+    }
+
+    /// The items of directive `d`'s block (none without a block, or for a
+    /// Lua body).
+    #[inline]
+    pub fn children(&self, d: &Directive) -> &[Node] {
+        self.block(d).map_or(&[], |b| self.block_items(b))
+    }
+
+    /// The items of a block of this file.
+    #[inline]
+    pub fn block_items(&self, block: &Block) -> &[Node] {
+        self.block_items_at(block.items)
+    }
+
+    #[inline]
+    fn block_items_at(&self, items: NodeRange) -> &[Node] {
+        self.nodes.get(items.range()).unwrap_or_default()
+    }
+
     /// 1-based line of directive `d` of this file (of its name).
     pub fn line_of(&self, d: &Directive) -> u32 {
-        self.line_index.line(d.span.start)
+        self.line_index().line(d.span.start)
     }
 
     /// The comments written inside directive `d` of this file, between its
@@ -257,8 +300,10 @@ impl SourceFile {
         String::from_utf8_lossy(text.strip_prefix(b"#").unwrap_or(text))
     }
 
+    /// The file's line starts (built on the first call).
     pub fn line_index(&self) -> &LineIndex {
-        &self.line_index
+        self.line_index
+            .get_or_init(|| LineIndex::new(self.source()))
     }
 
     /// 1-based line and character column of a byte offset.
@@ -270,13 +315,15 @@ impl SourceFile {
     /// following includes).
     pub fn directives(&self) -> Directives<'_> {
         Directives {
-            stack: vec![self.items.iter()],
+            file: self,
+            stack: vec![self.items().iter()],
         }
     }
 }
 
 /// Depth-first iterator over directives, see [`SourceFile::directives`].
 pub struct Directives<'a> {
+    file: &'a SourceFile,
     stack: Vec<std::slice::Iter<'a, Node>>,
 }
 
@@ -292,8 +339,8 @@ impl<'a> Iterator for Directives<'a> {
                 }
                 Some(Node::Comment(_)) => {}
                 Some(Node::Directive(d)) => {
-                    if let Some(block) = &d.block {
-                        self.stack.push(block.items.iter());
+                    if let Some(block) = self.file.block(d) {
+                        self.stack.push(self.file.block_items(block).iter());
                     }
                     return Some(d);
                 }

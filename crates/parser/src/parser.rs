@@ -1,11 +1,13 @@
 //! Builds the syntax tree from the lexer's statements, like `ngx_conf_parse`,
 //! with an explicit stack so that no input can overflow the call stack.
 
-use crate::ast::{Block, BlockKind, Comment, Directive, Node, Word, WordRange};
+use crate::ast::{
+    Block, BlockKind, BlockRef, Comment, Directive, Node, NodeRange, Word, WordRange,
+};
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
-use crate::span::{LineIndex, Span};
+use crate::span::Span;
 
 /// Blocks nested deeper than this are reported and skipped. Real
 /// configurations nest a handful of levels; the limit keeps recursive
@@ -32,8 +34,8 @@ struct Frame {
     kind: BlockKind,
     open: usize,
     /// Where this frame's items start in the node stack: the items of every
-    /// open frame sit one after the other in one list, so that a block's
-    /// list is allocated once, at its exact size, when the block closes.
+    /// open frame sit one after the other in one list, and move to the
+    /// file's node list together when the block closes.
     base: usize,
 }
 
@@ -72,14 +74,17 @@ impl InnerComments {
     }
 }
 
-/// The parsed file: its top-level nodes, every argument word, its errors.
+/// The parsed file: its nodes and blocks, every argument word, its errors.
 pub(crate) struct Parsed {
-    pub items: Vec<Node>,
+    /// Every block's items, each block's together (inner blocks' first),
+    /// then the top level's ([`Parsed::top`]).
+    pub nodes: Vec<Node>,
+    pub top: NodeRange,
+    /// Every block (Lua bodies too), in the order they close.
+    pub block_list: Vec<Block>,
     pub words: Vec<Word>,
     pub errors: Vec<SyntaxError>,
     pub includes: Vec<IncludeAt>,
-    /// The file's line starts, found while reading it.
-    pub line_index: LineIndex,
     /// The values of the words whose value is not their text, by start.
     pub unescaped: Vec<(u32, Box<str>)>,
     /// Whether the whole source is valid UTF-8 (checked before reading).
@@ -144,6 +149,12 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     }];
     // The items of every open frame, innermost last.
     let mut nodes: Vec<Node> = Vec::with_capacity(64);
+    // The file's nodes, a closed block's items at a time (a directive or
+    // comment takes some 30 bytes of text), and its blocks.
+    let mut tree = Tree {
+        nodes: Vec::with_capacity(src.len() / 32),
+        blocks: Vec::new(),
+    };
     // Every argument of the file, in order; directives keep ranges of it.
     // The lexer writes each statement's arguments here directly and its
     // name to `name`.
@@ -192,7 +203,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     Some(name) if is_lua_block_name(Text::of(src, &lexer), &name) => {
                         inner_comments.keep(name.span().start);
                         let header = Header { name, args };
-                        let directive = read_lua_block(src, &mut lexer, header, at);
+                        let directive = read_lua_block(src, &mut lexer, &mut tree, header, at);
                         nodes.push(Node::Directive(directive));
                         continue;
                     }
@@ -251,12 +262,8 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     continue;
                 }
                 let frame = stack.pop().expect("more than one frame");
-                blocks += u32::from(close_frame(
-                    &mut nodes,
-                    frame,
-                    Some(Span::new(at, at + 1)),
-                    at,
-                ));
+                blocks +=
+                    u32::from(tree.close_frame(&mut nodes, frame, Some(Span::new(at, at + 1)), at));
             }
             End::Eof | End::EofPending => {
                 let eof = src.len();
@@ -307,13 +314,16 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 while stack.len() > 1 {
                     let frame = stack.pop().expect("more than one frame");
                     let end = frame_end(&nodes, &frame);
-                    blocks += u32::from(close_frame(&mut nodes, frame, None, end));
+                    blocks += u32::from(tree.close_frame(&mut nodes, frame, None, end));
                 }
-                nodes.shrink_to_fit();
+                let top = tree.take_items(&mut nodes, 0);
+                tree.nodes.shrink_to_fit();
+                tree.blocks.shrink_to_fit();
                 return Parsed {
-                    items: nodes,
+                    nodes: tree.nodes,
+                    top,
+                    block_list: tree.blocks,
                     words: arena,
-                    line_index: LineIndex::from_starts(std::mem::take(&mut lexer.line_starts)),
                     unescaped: std::mem::take(&mut lexer.unescaped),
                     errors: lexer.errors,
                     includes,
@@ -408,34 +418,73 @@ fn frame_end(nodes: &[Node], frame: &Frame) -> usize {
         .map_or(frame.open + 1, |n| n.span().end as usize)
 }
 
-/// Turns a finished frame, whose items are at the end of `nodes`, into the
-/// block of its directive; false for a nameless frame, which makes none.
-fn close_frame(nodes: &mut Vec<Node>, frame: Frame, close: Option<Span>, end: usize) -> bool {
-    if !frame.named {
-        // A nameless `{ ... }` (already reported): its contents stay where
-        // they are, in the parent.
-        return false;
-    }
-    let body_end = close.map_or(end, |c| c.start as usize);
-    let block = Block {
-        kind: frame.kind,
-        open: Span::new(frame.open, frame.open + 1),
-        close,
-        body: Span::new(frame.open + 1, body_end.max(frame.open + 1)),
-        items: nodes.split_off(frame.base),
-    };
-    let Some(Node::Directive(directive)) = nodes.last_mut() else {
-        unreachable!("a named frame follows its directive");
-    };
-    let start = directive.name.span().start as usize;
-    let end = close.map_or(end, |c| c.end as usize);
-    directive.span = Span::new(start, end.max(start));
-    directive.block = Some(Box::new(block));
-    directive.terminated = close.is_some();
-    true
+/// The file's nodes and blocks as they are completed.
+struct Tree {
+    nodes: Vec<Node>,
+    blocks: Vec<Block>,
 }
 
-fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) -> Directive {
+impl Tree {
+    /// Moves the items from `base` on of the node stack to the file's
+    /// nodes.
+    fn take_items(&mut self, stack: &mut Vec<Node>, base: usize) -> NodeRange {
+        let start = self.nodes.len();
+        self.nodes.extend(stack.drain(base..));
+        NodeRange {
+            start: start as u32,
+            len: (self.nodes.len() - start) as u32,
+        }
+    }
+
+    /// Adds `block`, returning its reference.
+    fn add_block(&mut self, block: Block) -> BlockRef {
+        self.blocks.push(block);
+        BlockRef::new(self.blocks.len() - 1)
+    }
+
+    /// Turns a finished frame, whose items are at the end of `stack`, into
+    /// the block of its directive; false for a nameless frame, which makes
+    /// none.
+    fn close_frame(
+        &mut self,
+        stack: &mut Vec<Node>,
+        frame: Frame,
+        close: Option<Span>,
+        end: usize,
+    ) -> bool {
+        if !frame.named {
+            // A nameless `{ ... }` (already reported): its contents stay
+            // where they are, in the parent.
+            return false;
+        }
+        let body_end = close.map_or(end, |c| c.start as usize);
+        let items = self.take_items(stack, frame.base);
+        let block = self.add_block(Block {
+            kind: frame.kind,
+            open: Span::new(frame.open, frame.open + 1),
+            close,
+            body: Span::new(frame.open + 1, body_end.max(frame.open + 1)),
+            items,
+        });
+        let Some(Node::Directive(directive)) = stack.last_mut() else {
+            unreachable!("a named frame follows its directive");
+        };
+        let start = directive.name.span().start as usize;
+        let end = close.map_or(end, |c| c.end as usize);
+        directive.span = Span::new(start, end.max(start));
+        directive.block = Some(block);
+        directive.terminated = close.is_some();
+        true
+    }
+}
+
+fn read_lua_block(
+    src: &[u8],
+    lexer: &mut Lexer,
+    tree: &mut Tree,
+    header: Header,
+    open: usize,
+) -> Directive {
     let start = header.name.span().start as usize;
     let (close, body_end) = match lua::find_block_end(src, open + 1) {
         Some(close) => {
@@ -459,12 +508,12 @@ fn read_lua_block(src: &[u8], lexer: &mut Lexer, header: Header, open: usize) ->
         span: Span::new(start, end),
         name: header.name,
         args: header.args,
-        block: Some(Box::new(Block {
+        block: Some(tree.add_block(Block {
             kind: BlockKind::Lua,
             open: Span::new(open, open + 1),
             close,
             body: Span::new(open + 1, body_end),
-            items: Vec::new(),
+            items: NodeRange::default(),
         })),
         terminated: close.is_some(),
     }

@@ -122,7 +122,7 @@ pub fn build(config: &ConfigSet, entry: Entry, options: PayloadOptions) -> Paylo
                 .collect::<Vec<_>>()
         };
         let mut lines = source.line_index().cursor();
-        let parsed = statements(source, &source.items, options, &includes, &mut lines);
+        let parsed = statements(source, source.items(), options, &includes, &mut lines);
         let status = if errors.is_empty() { "ok" } else { "failed" };
         if !errors.is_empty() {
             payload.status = "failed";
@@ -146,7 +146,7 @@ pub fn build(config: &ConfigSet, entry: Entry, options: PayloadOptions) -> Paylo
 /// `single=True`), without following includes.
 pub fn single_file(file: &SourceFile, options: PayloadOptions) -> Vec<Stmt> {
     let mut lines = file.line_index().cursor();
-    statements(file, &file.items, options, &|_| Vec::new(), &mut lines)
+    statements(file, file.items(), options, &|_| Vec::new(), &mut lines)
 }
 
 /// `lines` finds the directives' lines, which a walk asks for in file
@@ -174,11 +174,17 @@ fn statements(
                     strip_if_parens(&mut args);
                 }
                 let mut block = None;
-                if let Some(b) = &d.block {
+                if let Some(b) = file.block(d) {
                     if b.kind == BlockKind::Lua {
                         args.push(file.text_lossy(b.body).into_owned());
                     } else {
-                        block = Some(statements(file, &b.items, options, includes, lines));
+                        block = Some(statements(
+                            file,
+                            file.block_items(b),
+                            options,
+                            includes,
+                            lines,
+                        ));
                     }
                 }
                 let includes = (name == "include").then(|| includes(d));

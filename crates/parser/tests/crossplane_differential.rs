@@ -205,14 +205,14 @@ fn crossplane_view(file: &SourceFile, items: &[Node]) -> Value {
         }
         let mut stmt =
             serde_json::json!({"directive": name, "line": file.line_of(d), "args": args});
-        if let Some(b) = &d.block {
+        if let Some(b) = file.block(d) {
             if b.kind == BlockKind::Lua {
                 stmt["args"]
                     .as_array_mut()
                     .unwrap()
                     .push(file.text_lossy(b.body).into_owned().into());
             } else {
-                stmt["block"] = crossplane_view(file, &b.items);
+                stmt["block"] = crossplane_view(file, file.block_items(b));
             }
         }
         out.push(stmt);
@@ -273,7 +273,7 @@ fn parse_agrees_with_crossplane() {
                 "{name}: nginx rejects the brace; we must report it"
             );
         }
-        let reason = match first_difference(&crossplane_view(&file, &file.items), &theirs, "") {
+        let reason = match first_difference(&crossplane_view(&file, file.items()), &theirs, "") {
             None => ESCAPES.to_string(),
             Some(structural) => format!("{diff}\n      structural: {structural}"),
         };

@@ -330,7 +330,7 @@ fn has_directive_ending_on(config: &ConfigSet, path: &Path, name: &str, line: u3
         file.directives().any(|d| {
             let ours = file.name(d);
             let ours = ours.split('\0').next().unwrap_or("");
-            let terminator = match &d.block {
+            let terminator = match file.block(d) {
                 Some(b) => b.open.start,
                 None => d.span.end.saturating_sub(1),
             };
@@ -517,10 +517,10 @@ fn parsed_values_are_what_nginx_serves() {
     let file = nginx_wslint_parser::SourceFile::parse("served.conf", body.clone().into_bytes());
     assert!(file.errors.is_empty(), "{:?}", file.errors);
     let mut mismatches = Vec::new();
-    let locations: Vec<&Directive> = file.items.iter().filter_map(Node::as_directive).collect();
+    let locations: Vec<&Directive> = file.items().iter().filter_map(Node::as_directive).collect();
     assert_eq!(locations.len(), SERVED_WORDS.len());
     for (i, location) in locations.iter().enumerate() {
-        let ret = location.children()[0].as_directive().unwrap();
+        let ret = file.children(location)[0].as_directive().unwrap();
         let ours = file.value(&file.args(ret)[1]).as_bytes().to_vec();
         let (status, served) = server.get(&format!("/w{i}"));
         assert_eq!(status, 200);

@@ -162,10 +162,10 @@ fn lua_block_bodies_are_opaque() {
 fn invalid_utf8_nul_and_crlf_keep_their_bytes() {
     let file = nginx_wslint_parser::SourceFile::parse("t", b"a \xff\x00b;\r\n# c\r\n".to_vec());
     assert!(file.errors.is_empty());
-    let d = file.items[0].as_directive().unwrap();
+    let d = file.items()[0].as_directive().unwrap();
     assert_eq!(file.text(file.args(d)[0].span()), b"\xff\x00b");
     assert_eq!(file.value(&file.args(d)[0]), "\u{fffd}\0b");
-    let comment = match &file.items[1] {
+    let comment = match &file.items()[1] {
         nginx_wslint_parser::Node::Comment(c) => c,
         other => panic!("{other:?}"),
     };

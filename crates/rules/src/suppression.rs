@@ -58,13 +58,13 @@ pub fn collect(file_id: FileId, file: &SourceFile) -> Vec<Suppression> {
     let whole = Span::new(0, file.source().len());
     // (nodes, the block directive they are in)
     let mut stack: Vec<(&[Node], Option<&nginx_wslint_parser::Directive>)> =
-        vec![(&file.items, None)];
+        vec![(file.items(), None)];
     while let Some((items, parent)) = stack.pop() {
         for (i, node) in items.iter().enumerate() {
             match node {
                 Node::Directive(d) => {
-                    if let Some(b) = &d.block {
-                        stack.push((&b.items, Some(d)));
+                    if let Some(b) = file.block(d) {
+                        stack.push((file.block_items(b), Some(d)));
                     }
                     for c in file.comments_in(d) {
                         push(&mut out, file_id, file, c, || d.span, whole);
@@ -122,7 +122,7 @@ fn comment_target(
             }
         }
     } else if let Some(p) = parent {
-        if let Some(b) = &p.block {
+        if let Some(b) = file.block(p) {
             if line_of(b.open.start) == comment_line {
                 return Some(p.span);
             }

@@ -12,7 +12,7 @@ pub fn render(src: &str) -> String {
 pub fn render_bytes(src: &[u8]) -> String {
     let file = SourceFile::parse("test.conf", src.to_vec());
     let mut out = String::new();
-    render_items(&file, &file.items, 0, &mut out);
+    render_items(&file, file.items(), 0, &mut out);
     for e in &file.errors {
         out.push_str(&format!("error {}: {}\n", e.line, e.message));
     }
@@ -37,13 +37,13 @@ fn render_items(file: &SourceFile, items: &[Node], depth: usize, out: &mut Strin
                 for c in file.comments_in(d) {
                     out.push_str(&format!(" {}", file.text_lossy(c.span)));
                 }
-                match &d.block {
+                match file.block(d) {
                     Some(b) if b.kind == nginx_wslint_parser::BlockKind::Lua => {
                         out.push_str(&format!(" lua{{{}}}\n", file.text_lossy(b.body)));
                     }
                     Some(b) => {
                         out.push_str(" {\n");
-                        render_items(file, &b.items, depth + 1, out);
+                        render_items(file, file.block_items(b), depth + 1, out);
                         out.push_str(&format!("{indent}}}\n"));
                     }
                     None => out.push('\n'),
@@ -81,7 +81,7 @@ pub fn check_spans(file: &SourceFile) -> Result<(), String> {
     }
     check_items(
         file,
-        &file.items,
+        file.items(),
         0,
         file.source().len(),
         file.errors.is_empty(),
@@ -163,7 +163,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
         pos = p.end as usize;
     }
     let end = d.span.end as usize;
-    match &d.block {
+    match file.block(d) {
         None => {
             let rest = &src[pos..end];
             let ok = if d.terminated {
@@ -202,7 +202,7 @@ fn check_directive(file: &SourceFile, d: &nginx_wslint_parser::Directive) -> Res
             let gaps = b.kind != nginx_wslint_parser::BlockKind::Lua && file.errors.is_empty();
             check_items(
                 file,
-                &b.items,
+                file.block_items(b),
                 b.body.start as usize,
                 b.body.end as usize,
                 gaps,

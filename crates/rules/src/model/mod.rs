@@ -208,7 +208,7 @@ impl<'a> Model<'a> {
         let mut stack = vec![Placing {
             block: Model::ROOT,
             file: entry.file,
-            nodes: config.file(entry.file).items.iter(),
+            nodes: config.file(entry.file).items().iter(),
             own: true,
         }];
         while let Some(top) = stack.last_mut() {
@@ -245,13 +245,13 @@ impl<'a> Model<'a> {
                     stack.push(Placing {
                         block,
                         file: target,
-                        nodes: config.file(target).items.iter(),
+                        nodes: config.file(target).items().iter(),
                         own: false,
                     });
                 }
                 continue;
             }
-            match &d.block {
+            match source.block(d) {
                 Some(b) if b.kind != BlockKind::Lua => {
                     let parent_context = model.blocks[block.0 as usize].context;
                     let id = BlockId(model.blocks.len() as u32);
@@ -285,7 +285,7 @@ impl<'a> Model<'a> {
                     stack.push(Placing {
                         block: id,
                         file,
-                        nodes: b.items.iter(),
+                        nodes: source.block_items(b).iter(),
                         own: true,
                     });
                 }

@@ -49,8 +49,12 @@ pub fn newline(file: &SourceFile) -> &'static str {
 /// indentation; on the same line when the anchor shares the `{` line.
 pub fn add_to_block(model: &Model, block: DirRef, lines: &[String]) -> Option<Edit> {
     let file = model.file(block.file);
-    let b = block.directive.block.as_ref()?;
-    let directives: Vec<&Directive> = b.items.iter().filter_map(Node::as_directive).collect();
+    let b = file.block(block.directive)?;
+    let directives: Vec<&Directive> = file
+        .block_items(b)
+        .iter()
+        .filter_map(Node::as_directive)
+        .collect();
     let anchor = directives
         .iter()
         .rev()
@@ -114,13 +118,17 @@ pub fn insert_in_http(model: &Model, lines: &[&str]) -> Option<Edit> {
     if let Some(http) = http {
         let header = model.block(http).header?;
         let file = model.file(header.file);
-        let b = header.directive.block.as_ref()?;
+        let b = file.block(header.directive)?;
         let nl = newline(file);
         let outer = indent_at(file, header.directive.span.start as usize);
-        let inner = b.items.iter().find_map(Node::as_directive).map_or_else(
-            || format!("{outer}    "),
-            |d| indent_at(file, d.span.start as usize),
-        );
+        let inner = file
+            .block_items(b)
+            .iter()
+            .find_map(Node::as_directive)
+            .map_or_else(
+                || format!("{outer}    "),
+                |d| indent_at(file, d.span.start as usize),
+            );
         let text: String = lines
             .iter()
             .map(|l| format!("{nl}{inner}{l}"))
@@ -135,7 +143,7 @@ pub fn insert_in_http(model: &Model, lines: &[&str]) -> Option<Edit> {
     let file = model.file(entry);
     let nl = newline(file);
     let at = file
-        .items
+        .items()
         .iter()
         .find_map(Node::as_directive)
         .map_or(file.source().len(), |d| {

@@ -204,7 +204,7 @@ fn marked_directives(file: &SourceFile) -> Vec<u32> {
     if !file.has_tool_comment() {
         return out;
     }
-    let mut stack: Vec<&[Node]> = vec![&file.items];
+    let mut stack: Vec<&[Node]> = vec![file.items()];
     while let Some(items) = stack.pop() {
         for pair in items.windows(2) {
             if let (Node::Comment(c), Node::Directive(d)) = (&pair[0], &pair[1]) {
@@ -220,8 +220,8 @@ fn marked_directives(file: &SourceFile) -> Vec<u32> {
         }
         for node in items {
             if let Node::Directive(d) = node {
-                if let Some(b) = &d.block {
-                    stack.push(&b.items);
+                if let Some(b) = file.block(d) {
+                    stack.push(file.block_items(b));
                 }
             }
         }
