@@ -229,6 +229,12 @@ impl SourceFile {
         self.blocks as usize
     }
 
+    /// How many directives and comments the file has, nested ones
+    /// included (comments inside directives not counted).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// Whether a comment of the file holds [`TOOL_COMMENT_MARKER`]: files
     /// without one need no search for suppressions or markers.
     pub fn has_tool_comment(&self) -> bool {

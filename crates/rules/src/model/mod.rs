@@ -177,13 +177,16 @@ impl<'a> Model<'a> {
         // once (more when a file is included twice): growing them copies
         // tens of megabytes in a large configuration, into fresh memory.
         let blocks = 1 + config.files.iter().map(|f| f.block_count()).sum::<usize>();
+        // Likewise the item list, with the files' nodes (their directives,
+        // and comments, which are few).
+        let nodes = config.files.iter().map(|f| f.node_count()).sum::<usize>();
         let mut level_facts = Vec::with_capacity(blocks);
         level_facts.push(effective::LevelFacts::default());
         let mut model = Model {
             config,
             entry,
             blocks: Vec::with_capacity(blocks),
-            items: Vec::new(),
+            items: Vec::with_capacity(nodes.min(MAX_ITEMS)),
             truncated: false,
             by_name: FastMap::default(),
             level_facts,

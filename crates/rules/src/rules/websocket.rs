@@ -235,16 +235,18 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
     let mut markers = Markers {
         by_file: FastMap::default(),
     };
-    let mut out = Vec::with_capacity(model.locations().count());
-    for block in model.locations() {
+    // Most locations of a large configuration pass to nothing: they are
+    // left out before their effective settings are gathered, and the list
+    // is sized for the others (a record takes some 240 bytes).
+    let passing: Vec<BlockId> = model
+        .locations()
+        .filter(|&block| model.pass(block).is_some())
+        .collect();
+    let mut out = Vec::with_capacity(passing.len());
+    for block in passing {
         let Some(header) = model.block(block).header else {
             continue;
         };
-        // Most locations of a large configuration pass to nothing: skip
-        // them before gathering their effective settings.
-        if model.pass(block).is_none() {
-            continue;
-        }
         let Some((modifier, path)) = model.location(block) else {
             continue;
         };
