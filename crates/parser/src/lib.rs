@@ -87,7 +87,6 @@ pub struct SourceFile {
     /// invalid UTF-8), by the word's start.
     unescaped: Vec<(u32, Box<str>)>,
     has_tool_comment: bool,
-    blocks: u32,
     inner_comments: parser::InnerComments,
 }
 
@@ -130,7 +129,6 @@ impl SourceFile {
             unescaped,
             is_utf8,
             has_tool_comment,
-            blocks,
             inner_comments,
         } = if source.len() > MAX_FILE_SIZE {
             let error = SyntaxError {
@@ -149,7 +147,6 @@ impl SourceFile {
                 unescaped: Vec::new(),
                 is_utf8: false,
                 has_tool_comment: false,
-                blocks: 0,
                 inner_comments: Default::default(),
             }
         } else {
@@ -177,7 +174,6 @@ impl SourceFile {
             line_index: std::sync::OnceLock::new(),
             unescaped,
             has_tool_comment,
-            blocks,
             inner_comments,
         }
     }
@@ -226,7 +222,10 @@ impl SourceFile {
     /// How many blocks of directives or values (not Lua bodies) the file
     /// has, nested ones included.
     pub fn block_count(&self) -> usize {
-        self.blocks as usize
+        self.block_list
+            .iter()
+            .filter(|b| b.kind != BlockKind::Lua)
+            .count()
     }
 
     /// How many directives and comments the file has, nested ones

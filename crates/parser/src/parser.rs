@@ -89,8 +89,6 @@ pub(crate) struct Parsed {
     pub unescaped: Vec<(u32, Box<str>)>,
     /// Whether the whole source is valid UTF-8 (checked before reading).
     pub is_utf8: bool,
-    /// How many blocks of directives or values the file has.
-    pub blocks: u32,
     /// The comments written inside directives, in file order, and the
     /// start of the directive each is in.
     pub inner_comments: InnerComments,
@@ -162,8 +160,6 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
     let mut comments: Vec<LexedComment> = Vec::new();
     let mut inner_comments = InnerComments::default();
     let mut includes = Vec::new();
-    // Blocks of directives or values (not Lua bodies), for sizing.
-    let mut blocks = 0u32;
 
     loop {
         let mut name = None;
@@ -262,8 +258,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     continue;
                 }
                 let frame = stack.pop().expect("more than one frame");
-                blocks +=
-                    u32::from(tree.close_frame(&mut nodes, frame, Some(Span::new(at, at + 1)), at));
+                tree.close_frame(&mut nodes, frame, Some(Span::new(at, at + 1)), at);
             }
             End::Eof | End::EofPending => {
                 let eof = src.len();
@@ -314,7 +309,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 while stack.len() > 1 {
                     let frame = stack.pop().expect("more than one frame");
                     let end = frame_end(&nodes, &frame);
-                    blocks += u32::from(tree.close_frame(&mut nodes, frame, None, end));
+                    tree.close_frame(&mut nodes, frame, None, end);
                 }
                 let top = tree.take_items(&mut nodes, 0);
                 tree.nodes.shrink_to_fit();
@@ -328,7 +323,6 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     errors: lexer.errors,
                     includes,
                     is_utf8: lexer.src_is_utf8,
-                    blocks,
                     has_tool_comment: lexer.has_tool_comment,
                     inner_comments,
                 };
@@ -443,19 +437,18 @@ impl Tree {
     }
 
     /// Turns a finished frame, whose items are at the end of `stack`, into
-    /// the block of its directive; false for a nameless frame, which makes
-    /// none.
+    /// the block of its directive (a nameless frame makes none).
     fn close_frame(
         &mut self,
         stack: &mut Vec<Node>,
         frame: Frame,
         close: Option<Span>,
         end: usize,
-    ) -> bool {
+    ) {
         if !frame.named {
             // A nameless `{ ... }` (already reported): its contents stay
             // where they are, in the parent.
-            return false;
+            return;
         }
         let body_end = close.map_or(end, |c| c.start as usize);
         let items = self.take_items(stack, frame.base);
@@ -474,7 +467,6 @@ impl Tree {
         directive.span = Span::new(start, end.max(start));
         directive.block = Some(block);
         directive.terminated = close.is_some();
-        true
     }
 }
 
