@@ -57,13 +57,9 @@ pub fn parse(data: &[u8]) {
 /// words and comments inside their directive, a block between its braces;
 /// on a file without errors the bytes between nodes are whitespace only;
 /// every word's value is nginx's unescaping of its text; errors point
-/// inside the file at the line they name.
+/// inside the file at the line they name, and so does each comment.
 pub fn check_file(file: &SourceFile) -> Result<(), String> {
     let len = file.source().len();
-    // The line starts the lexer noted while reading are every LF's.
-    if file.line_index() != &nginx_wslint_parser::LineIndex::new(file.source()) {
-        return Err("the line index is not the file's line starts".into());
-    }
     for error in &file.errors {
         if error.span.start > error.span.end || error.span.end as usize > len {
             return Err(format!("error span {:?} outside 0..{len}", error.span));
@@ -149,6 +145,10 @@ fn check_items(
                 let text = file.text(c.span);
                 if text.first() != Some(&b'#') || text.contains(&b'\n') {
                     return Err(format!("comment span {:?} is not a comment", c.span));
+                }
+                // The line the lexer counted is the line index's.
+                if c.line != file.line_index().line(c.span.start) {
+                    return Err(format!("comment {:?} says line {}", c.span, c.line));
                 }
             }
             Node::Directive(d) => check_directive(file, d, whitespace_gaps)?,

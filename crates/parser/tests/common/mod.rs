@@ -73,12 +73,9 @@ pub fn show(value: &str) -> String {
 
 /// Checks the span invariants of a parsed file: every span slices to the
 /// text it stands for, children lie inside their parent, siblings are in
-/// order and disjoint, and the bytes between nodes are only whitespace.
+/// order and disjoint, the bytes between nodes are only whitespace, and a
+/// comment's line is the line index's.
 pub fn check_spans(file: &SourceFile) -> Result<(), String> {
-    // The line starts the lexer noted while reading are every LF's.
-    if file.line_index() != &nginx_wslint_parser::LineIndex::new(file.source()) {
-        return Err("the line index is not the file's line starts".into());
-    }
     check_items(
         file,
         file.items(),
@@ -120,6 +117,10 @@ fn check_items(
                         "comment span {s}..{e} is not a comment: {:?}",
                         String::from_utf8_lossy(text)
                     ));
+                }
+                // The line the lexer counted is the line index's.
+                if c.line != file.line_index().line(c.span.start) {
+                    return Err(format!("comment at {s} says line {}", c.line));
                 }
             }
             Node::Directive(d) => check_directive(file, d)?,
