@@ -37,18 +37,16 @@ fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_default());
     let order = root.join("link/hot-functions.txt");
-    let option_sets: [Vec<String>; 2] = [
-        vec![
+    let mut option_sets = vec![vec!["-Wl,-z,pack-relative-relocs".to_string()]];
+    if order.is_file() {
+        option_sets.push(vec![
             format!("-Wl,--symbol-ordering-file={}", order.display()),
             "-Wl,--no-warn-symbol-ordering".to_string(),
-        ],
-        vec!["-Wl,-z,pack-relative-relocs".to_string()],
-    ];
-    for (i, options) in option_sets.iter().enumerate() {
-        if (i > 0 || order.is_file()) && links_with(&out, options) {
-            for option in options {
-                println!("cargo:rustc-link-arg-bin=nginx-wslint={option}");
-            }
+        ]);
+    }
+    for options in option_sets.iter().filter(|o| links_with(&out, o)) {
+        for option in options {
+            println!("cargo:rustc-link-arg-bin=nginx-wslint={option}");
         }
     }
 }
