@@ -92,8 +92,9 @@ mod imp {
         if start == usize::MAX {
             return;
         }
-        // The first boundary with room for a filler block before it.
-        let boundary = (start + FILLER).next_multiple_of(HUGE_PAGE);
+        // The first boundary with room for a filler block and a last one
+        // before it.
+        let boundary = (start + FILLER + LEAST_FILLER).next_multiple_of(HUGE_PAGE);
         ADVISED_END.store(boundary, Ordering::Relaxed);
         fill_heap_up_to(boundary);
     }
@@ -101,6 +102,12 @@ mod imp {
     /// Blocks that fill the heap up to `boundary` (below glibc's mmap
     /// threshold of 128 KiB, so they come from the heap).
     const FILLER: usize = 120 << 10;
+    /// The least a filler takes. glibc serves a block from a free one of its
+    /// size (or larger) before it carves one from the top, and small free
+    /// blocks are common by the time this runs (a test harness's, say): a
+    /// last filler of a few hundred bytes came from one in 1 of 10 runs and
+    /// the fill stopped short of the boundary.
+    const LEAST_FILLER: usize = 60 << 10;
     /// glibc's chunk header: the previous chunk's size and this one's.
     const CHUNK_HEADER: usize = 16;
 
@@ -118,17 +125,16 @@ mod imp {
     fn fill_heap_up_to(boundary: usize) {
         let mut top = None;
         loop {
-            let size = match top {
+            let chunk = match top {
                 // The last filler ends where the next block's header goes.
-                Some(top) if boundary - top < FILLER + 2 * CHUNK_HEADER => {
-                    let chunk = boundary - CHUNK_HEADER - top;
-                    if chunk < 2 * CHUNK_HEADER {
-                        return;
-                    }
-                    chunk - CHUNK_HEADER / 2
-                }
-                _ => FILLER,
+                Some(top) => filler_chunk(boundary - CHUNK_HEADER - top),
+                None => FILLER + CHUNK_HEADER,
             };
+            if chunk < 2 * CHUNK_HEADER {
+                return;
+            }
+            // A chunk holds its block and the next chunk's size word.
+            let size = chunk - CHUNK_HEADER / 2;
             // SAFETY: a plain allocation, kept for the life of the process.
             let p = unsafe { libc::malloc(size) } as usize;
             if p == 0 {
@@ -144,6 +150,21 @@ mod imp {
                 return;
             }
             top = Some(next);
+        }
+    }
+
+    /// The size of the next filler's chunk when `left` bytes of chunks
+    /// remain to be taken (at least [`LEAST_FILLER`]): a whole filler, or
+    /// all that is left, or half of it where a whole filler would leave
+    /// less than the least.
+    pub(super) fn filler_chunk(left: usize) -> usize {
+        const WHOLE: usize = FILLER + CHUNK_HEADER;
+        if left <= WHOLE {
+            left
+        } else if left < WHOLE + LEAST_FILLER {
+            (left / 2).next_multiple_of(CHUNK_HEADER)
+        } else {
+            WHOLE
         }
     }
 
@@ -325,6 +346,25 @@ mod tests {
         // A block mapped on its own, above the heap.
         assert!(worth_a_look(0x7f00_0000_0000, 2 << 20, END));
         assert!(worth_a_look(usize::MAX - 8, 64, END));
+    }
+
+    #[test]
+    fn fillers_take_the_heap_to_the_boundary_in_chunks_too_large_for_free_blocks() {
+        use super::imp::filler_chunk;
+        for left in (60 << 10..(2 << 20) + (64 << 10)).step_by(16 * 7) {
+            let (mut rest, mut chunks) = (left, Vec::new());
+            while rest > 0 {
+                let chunk = filler_chunk(rest);
+                chunks.push(chunk);
+                rest -= chunk;
+            }
+            assert!(
+                chunks
+                    .iter()
+                    .all(|&c| (60 << 10..=(120 << 10) + 16).contains(&c) && c % 16 == 0),
+                "{left}: {chunks:?}"
+            );
+        }
     }
 
     #[test]
