@@ -83,6 +83,8 @@ pub struct SourceFile {
     /// Built when first asked for (a large configuration's files mostly
     /// need none: lines are looked up for findings).
     line_index: std::sync::OnceLock<LineIndex>,
+    /// The lines the lexer counted, the line index's size.
+    lines: u32,
     /// The values of the words whose value is not their text (escapes,
     /// invalid UTF-8), by the word's start.
     unescaped: Vec<(u32, Box<str>)>,
@@ -128,6 +130,7 @@ impl SourceFile {
             includes,
             unescaped,
             is_utf8,
+            lines,
             has_tool_comment,
             inner_comments,
         } = if source.len() > MAX_FILE_SIZE {
@@ -146,6 +149,7 @@ impl SourceFile {
                 includes: Vec::new(),
                 unescaped: Vec::new(),
                 is_utf8: false,
+                lines: 1,
                 has_tool_comment: false,
                 inner_comments: Default::default(),
             }
@@ -172,6 +176,7 @@ impl SourceFile {
             mode,
             includes,
             line_index: std::sync::OnceLock::new(),
+            lines,
             unescaped,
             has_tool_comment,
             inner_comments,
@@ -308,7 +313,7 @@ impl SourceFile {
     /// The file's line starts (built on the first call).
     pub fn line_index(&self) -> &LineIndex {
         self.line_index
-            .get_or_init(|| LineIndex::new(self.source()))
+            .get_or_init(|| LineIndex::with_lines(self.source(), self.lines as usize))
     }
 
     /// 1-based line and character column of a byte offset.

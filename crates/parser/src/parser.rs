@@ -89,6 +89,8 @@ pub(crate) struct Parsed {
     pub unescaped: Vec<(u32, Box<str>)>,
     /// Whether the whole source is valid UTF-8 (checked before reading).
     pub is_utf8: bool,
+    /// The lines the lexer counted: the file's, when it read to the end.
+    pub lines: u32,
     /// The comments written inside directives, in file order, and the
     /// start of the directive each is in.
     pub inner_comments: InnerComments,
@@ -314,6 +316,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let top = tree.take_items(&mut nodes, 0);
                 tree.nodes.shrink_to_fit();
                 tree.blocks.shrink_to_fit();
+                let lines = lexer.line();
                 return Parsed {
                     nodes: tree.nodes,
                     top,
@@ -323,6 +326,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     errors: lexer.errors,
                     includes,
                     is_utf8: lexer.src_is_utf8,
+                    lines,
                     has_tool_comment: lexer.has_tool_comment,
                     inner_comments,
                 };

@@ -93,7 +93,14 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(source: &[u8]) -> LineIndex {
-        let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
+        LineIndex::with_lines(source, source.len() / 32 + 1)
+    }
+
+    /// The index of a file of about `lines` lines: sized for them, since
+    /// one grown by doubling can take twice the memory (a file's lines
+    /// average some 30 bytes, about what `new` guesses).
+    pub fn with_lines(source: &[u8], lines: usize) -> LineIndex {
+        let mut line_starts = Vec::with_capacity(lines);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i as u32 + 1));
         LineIndex { line_starts }
@@ -205,6 +212,13 @@ mod tests {
                             comments_seen += 1;
                         }
                     }
+                }
+                // The index is sized by the lexer's count: exactly, when
+                // the lexer read the whole file.
+                let index = file.line_index();
+                if file.errors.is_empty() {
+                    assert_eq!(file.lines as usize, index.line_count(), "{name} ({mode:?})");
+                    assert_eq!(index.line_starts.capacity(), index.line_count(), "{name}");
                 }
             }
         }
