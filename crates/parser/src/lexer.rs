@@ -17,7 +17,7 @@ use nom::{IResult, Input, Needed};
 
 use crate::ast::{Comment, Quote, Word};
 use crate::error::SyntaxError;
-use crate::span::Span;
+use crate::span::{LineIndex, LineSampler, Span};
 
 /// nginx's `NGX_CONF_BUFFER`.
 const CONF_BUFFER: usize = 4096;
@@ -47,7 +47,8 @@ pub(crate) struct LexedComment {
 pub(crate) struct Lexer<'a> {
     src: &'a [u8],
     pos: usize,
-    line: u32,
+    /// The lines counted so far, and the sampled line starts.
+    lines: LineSampler,
     /// The source up to where nginx's current buffer ends (`b->last`):
     /// what can be read before the next buffer check.
     buf: &'a [u8],
@@ -256,7 +257,7 @@ impl<'a> Lexer<'a> {
         Lexer {
             src,
             pos: 0,
-            line: 1,
+            lines: LineSampler::new(),
             buf: &src[..0],
             tok_start: 0,
             tok_line: 1,
@@ -270,20 +271,30 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn line(&self) -> u32 {
-        self.line
+        self.lines.line()
     }
 
-    /// Counts an LF. (The file's line index is built when first asked
-    /// for: only the files with findings need one.)
+    /// Counts the LF at `at`.
     #[inline(always)]
-    fn lf(&mut self) {
-        self.line += 1;
+    fn lf(&mut self, at: usize) {
+        self.lines.lf(at);
     }
 
     /// Counts the LFs in `from..to`.
     fn lfs_in(&mut self, from: usize, to: usize) {
-        self.line += memchr::memchr_iter(b'\n', &self.src[from..to]).count() as u32;
+        self.lines.lfs_in(self.src, from, to);
+    }
+
+    /// The file's line index: its lines counted to the end (past where the
+    /// lexer stopped, if it did).
+    pub fn finish_lines(&mut self) -> LineIndex {
+        if self.pos < self.src.len() {
+            self.lfs_in(self.pos, self.src.len());
+            self.pos = self.src.len();
+        }
+        std::mem::replace(&mut self.lines, LineSampler::new()).finish()
     }
 
     /// Moves past a region read by another scanner (a Lua block body).
@@ -294,7 +305,7 @@ impl<'a> Lexer<'a> {
             self.pos = pos;
         }
         self.tok_start = self.pos;
-        self.tok_line = self.line;
+        self.tok_line = self.line();
         if self.pos > self.buf.len() {
             self.buf = &self.src[..self.pos];
         }
@@ -388,14 +399,14 @@ impl<'a> Lexer<'a> {
         let b = self.src[self.pos];
         self.pos += 1;
         if b == b'\n' {
-            self.lf();
+            self.lf(self.pos - 1);
         }
         Some(b)
     }
 
     fn begin_token(&mut self, at: usize) {
         self.tok_start = at;
-        self.tok_line = self.line;
+        self.tok_line = self.line();
         self.long_token_reported = false;
     }
 
@@ -418,7 +429,7 @@ impl<'a> Lexer<'a> {
             match self.src[self.pos] {
                 b'\n' => {
                     // Usually followed by the next line's indentation.
-                    self.lf();
+                    self.lf(self.pos);
                     self.pos += 1;
                     self.pos += run_len(blanks, self.window());
                 }
@@ -457,7 +468,7 @@ impl<'a> Lexer<'a> {
                         self.error(
                             format!("unexpected \"{}\"", ch as char),
                             Span::new(at, at + 1),
-                            self.line,
+                            self.line(),
                         );
                         if ch == b';' {
                             continue;
@@ -474,7 +485,11 @@ impl<'a> Lexer<'a> {
                 }
                 b'}' => {
                     if words.name.is_some() {
-                        self.error("unexpected \"}\"".into(), Span::new(at, at + 1), self.line);
+                        self.error(
+                            "unexpected \"}\"".into(),
+                            Span::new(at, at + 1),
+                            self.line(),
+                        );
                     }
                     return End::BlockClose(at);
                 }
@@ -510,7 +525,7 @@ impl<'a> Lexer<'a> {
                             self.error(
                                 format!("unexpected \"{}\"", show_byte(other)),
                                 Span::new(self.pos, self.pos + 1),
-                                self.line,
+                                self.line(),
                             );
                             // Recover by reading it as the start of a word.
                         }
@@ -527,7 +542,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn read_comment(&mut self, at: usize, inside: bool, comments: &mut Vec<LexedComment>) {
-        let line = self.line;
+        let line = self.line();
         loop {
             if !self.ensure() {
                 break; // the end of the file

@@ -49,7 +49,7 @@ pub use include::{
 };
 pub use lexer::unescape;
 pub use parser::{ParseMode, MAX_DEPTH};
-pub use span::{LineCol, LineCursor, LineIndex, Span};
+pub use span::{LineCol, LineCursor, LineIndex, Lines, Span};
 
 /// What starts every comment addressed to nginx-wslint (suppressions, the
 /// WebSocket marker): the parser notes which files have one
@@ -80,11 +80,8 @@ pub struct SourceFile {
     pub mode: ParseMode,
     /// The `include`s the loader follows, in file order.
     pub(crate) includes: Vec<parser::IncludeAt>,
-    /// Built when first asked for (a large configuration's files mostly
-    /// need none: lines are looked up for findings).
-    line_index: std::sync::OnceLock<LineIndex>,
-    /// The lines the lexer counted, the line index's size.
-    lines: u32,
+    /// Where its lines start (sampled), noted by the lexer.
+    line_index: LineIndex,
     /// The values of the words whose value is not their text (escapes,
     /// invalid UTF-8), by the word's start.
     unescaped: Vec<(u32, Box<str>)>,
@@ -149,7 +146,7 @@ impl SourceFile {
                 includes: Vec::new(),
                 unescaped: Vec::new(),
                 is_utf8: false,
-                lines: 1,
+                lines: LineIndex::new(&source),
                 has_tool_comment: false,
                 inner_comments: Default::default(),
             }
@@ -175,8 +172,7 @@ impl SourceFile {
             errors,
             mode,
             includes,
-            line_index: std::sync::OnceLock::new(),
-            lines,
+            line_index: lines,
             unescaped,
             has_tool_comment,
             inner_comments,
@@ -310,15 +306,15 @@ impl SourceFile {
         String::from_utf8_lossy(text.strip_prefix(b"#").unwrap_or(text))
     }
 
-    /// The file's line starts (built on the first call).
-    pub fn line_index(&self) -> &LineIndex {
-        self.line_index
-            .get_or_init(|| LineIndex::with_lines(self.source(), self.lines as usize))
+    /// The file's lines: offset → line lookups.
+    #[inline]
+    pub fn line_index(&self) -> Lines<'_> {
+        Lines::new(&self.line_index, self.source())
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        self.line_index().line_col(self.source(), offset)
+        self.line_index().line_col(offset)
     }
 
     /// Every directive in the file, depth first, in file order (without

@@ -7,7 +7,7 @@ use crate::ast::{
 use crate::error::SyntaxError;
 use crate::lexer::{End, LexedComment, Lexer};
 use crate::lua;
-use crate::span::Span;
+use crate::span::{LineIndex, Span};
 
 /// Blocks nested deeper than this are reported and skipped. Real
 /// configurations nest a handful of levels; the limit keeps recursive
@@ -89,8 +89,8 @@ pub(crate) struct Parsed {
     pub unescaped: Vec<(u32, Box<str>)>,
     /// Whether the whole source is valid UTF-8 (checked before reading).
     pub is_utf8: bool,
-    /// The lines the lexer counted: the file's, when it read to the end.
-    pub lines: u32,
+    /// Where the file's lines start (sampled), noted while reading.
+    pub lines: LineIndex,
     /// The comments written inside directives, in file order, and the
     /// start of the directive each is in.
     pub inner_comments: InnerComments,
@@ -316,7 +316,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let top = tree.take_items(&mut nodes, 0);
                 tree.nodes.shrink_to_fit();
                 tree.blocks.shrink_to_fit();
-                let lines = lexer.line();
+                let lines = lexer.finish_lines();
                 return Parsed {
                     nodes: tree.nodes,
                     top,

@@ -13,7 +13,7 @@
 use std::fmt::Write;
 use std::ops::Range;
 
-use nginx_wslint_parser::LineIndex;
+use nginx_wslint_parser::Lines;
 use nginx_wslint_rules::diagnostic::Severity;
 
 use super::{Label, Report};
@@ -22,7 +22,7 @@ use super::{Label, Report};
 /// it appended) for a shape this does not know. `index` is the parser's
 /// line index of the report's file, which must have no lone CR (miette ends
 /// a line there, the parser does not).
-pub(super) fn render(out: &mut String, report: &Report, index: &LineIndex) -> Option<()> {
+pub(super) fn render(out: &mut String, report: &Report, index: Lines) -> Option<()> {
     let d = report.diagnostic;
     let _ = write!(out, "{} {} ({})\n\n", d.code.code, d.code.name, d.url());
     let mark = match d.code.severity {
@@ -72,7 +72,7 @@ fn push_indented(out: &mut String, text: &str, first: &str, rest: &str) {
 /// here; miette shows them 1-based.
 struct Source<'a> {
     bytes: &'a [u8],
-    index: &'a LineIndex,
+    index: Lines<'a>,
 }
 
 /// The lines miette reads around a span (`read_span` with one line of
