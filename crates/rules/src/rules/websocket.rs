@@ -19,7 +19,7 @@ use crate::fast_hash::FastMap;
 
 use nginx_wslint_parser::{Context, FileId, Node, SourceFile};
 
-use crate::model::effective::{Header, ProxySettings};
+use crate::model::effective::{Header, ProxySettings, PASS_DIRECTIVES};
 use crate::model::variables::referenced;
 use crate::model::{ascii_lowercase, BlockId, DirRef, Model};
 use crate::routing::location::Modifier;
@@ -52,9 +52,10 @@ pub struct LocationInfo<'a> {
     pub modifier: Modifier,
     pub path: &'a str,
     pub proxy: ProxySettings<'a>,
-    /// The `*_pass` directive in effect and its name.
+    /// The `*_pass` directive in effect, and which of
+    /// [`PASS_DIRECTIVES`] it is (a byte where its name took 16).
     pub pass: DirRef<'a>,
-    pub pass_name: &'a str,
+    pass_kind: u8,
     /// `Some` for a WebSocket location: why.
     pub intent: Option<Intent>,
 }
@@ -68,8 +69,13 @@ impl LocationInfo<'_> {
         self.intent.is_some_and(Intent::dedicated)
     }
 
+    /// The name of the `*_pass` directive in effect.
+    pub fn pass_name(&self) -> &'static str {
+        PASS_DIRECTIVES[usize::from(self.pass_kind)]
+    }
+
     pub fn proxies(&self) -> bool {
-        self.pass_name == "proxy_pass"
+        self.pass_kind == PROXY_PASS
     }
 
     /// A WebSocket location proxied with `proxy_pass` whose effective
@@ -79,6 +85,9 @@ impl LocationInfo<'_> {
         self.is_websocket() && self.proxies() && !self.proxy.incomplete
     }
 }
+
+/// `proxy_pass`'s place in [`PASS_DIRECTIVES`].
+const PROXY_PASS: u8 = 0;
 
 const KEYWORDS: &[&str] = &[
     "ws",
@@ -252,7 +261,9 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
         };
         let proxy = model.proxy_settings(block, settings.target);
         let Some(pass) = proxy.pass else { continue };
-        let pass_name = model.name(pass);
+        let Some(pass_kind) = PASS_DIRECTIVES.iter().position(|&n| n == model.name(pass)) else {
+            continue;
+        };
         let mentions_upgrade = |d: DirRef| {
             model
                 .file(d.file)
@@ -294,7 +305,7 @@ pub fn analyse<'a>(model: &Model<'a>, settings: &Settings) -> Vec<LocationInfo<'
             path,
             proxy,
             pass,
-            pass_name,
+            pass_kind: pass_kind as u8,
             intent,
         });
     }

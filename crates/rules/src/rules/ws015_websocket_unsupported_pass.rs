@@ -25,7 +25,7 @@ declare_rule! {
 fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for loc in c.locations.iter().filter(|l| l.is_websocket()) {
-        match loc.pass_name {
+        match loc.pass_name() {
             "fastcgi_pass" | "grpc_pass" | "memcached_pass" => {
                 found.push((loc.pass, loc.header, None))
             }
