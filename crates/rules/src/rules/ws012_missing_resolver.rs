@@ -1,3 +1,4 @@
+use crate::model::ascii_lowercase;
 use crate::model::upstream::{host_kind, parse_pass_url, upstream_named, HostKind};
 use crate::model::variables::referenced;
 use crate::rules::{declare_rule, Checker};
@@ -51,10 +52,11 @@ fn check(c: &mut Checker) {
         return;
     }
     // Literal values of `set $var value` anywhere.
-    let mut set_values: Vec<(String, &str)> = Vec::new();
-    for found in model.everywhere("set").iter() {
+    let sets = model.everywhere("set");
+    let mut set_values = Vec::with_capacity(sets.len());
+    for found in sets.iter() {
         if let [Some(var), Some(value)] = found.args {
-            set_values.push((var.trim_start_matches('$').to_ascii_lowercase(), value));
+            set_values.push((ascii_lowercase(var.trim_start_matches('$')), value));
         }
     }
     let needs_dns = |value: &str| -> bool {
