@@ -75,7 +75,7 @@ impl LocationInfo<'_> {
     }
 
     pub fn proxies(&self) -> bool {
-        self.pass_kind == PROXY_PASS
+        self.pass_name() == "proxy_pass"
     }
 
     /// A WebSocket location proxied with `proxy_pass` whose effective
@@ -85,9 +85,6 @@ impl LocationInfo<'_> {
         self.is_websocket() && self.proxies() && !self.proxy.incomplete
     }
 }
-
-/// `proxy_pass`'s place in [`PASS_DIRECTIVES`].
-const PROXY_PASS: u8 = 0;
 
 const KEYWORDS: &[&str] = &[
     "ws",
