@@ -102,6 +102,8 @@ mod imp {
     /// Blocks that fill the heap up to `boundary` (below glibc's mmap
     /// threshold of 128 KiB, so they come from the heap).
     const FILLER: usize = 120 << 10;
+    /// The chunk a whole filler takes: its block and the header after it.
+    const FILLER_CHUNK: usize = FILLER + CHUNK_HEADER;
     /// The least a filler takes. glibc serves a block from a free one of its
     /// size (or larger) before it carves one from the top, and small free
     /// blocks are common by the time this runs (a test harness's, say): a
@@ -128,7 +130,7 @@ mod imp {
             let chunk = match top {
                 // The last filler ends where the next block's header goes.
                 Some(top) => filler_chunk(boundary - CHUNK_HEADER - top),
-                None => FILLER + CHUNK_HEADER,
+                None => FILLER_CHUNK,
             };
             if chunk < 2 * CHUNK_HEADER {
                 return;
@@ -158,13 +160,12 @@ mod imp {
     /// all that is left, or half of it where a whole filler would leave
     /// less than the least.
     pub(super) fn filler_chunk(left: usize) -> usize {
-        const WHOLE: usize = FILLER + CHUNK_HEADER;
-        if left <= WHOLE {
+        if left <= FILLER_CHUNK {
             left
-        } else if left < WHOLE + LEAST_FILLER {
+        } else if left < FILLER_CHUNK + LEAST_FILLER {
             (left / 2).next_multiple_of(CHUNK_HEADER)
         } else {
-            WHOLE
+            FILLER_CHUNK
         }
     }
 
