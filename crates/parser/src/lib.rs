@@ -127,7 +127,7 @@ impl SourceFile {
             includes,
             unescaped,
             is_utf8,
-            lines,
+            line_index,
             has_tool_comment,
             inner_comments,
         } = if source.len() > MAX_FILE_SIZE {
@@ -146,7 +146,7 @@ impl SourceFile {
                 includes: Vec::new(),
                 unescaped: Vec::new(),
                 is_utf8: false,
-                lines: LineIndex::new(&source),
+                line_index: LineIndex::new(&source),
                 has_tool_comment: false,
                 inner_comments: Default::default(),
             }
@@ -172,7 +172,7 @@ impl SourceFile {
             errors,
             mode,
             includes,
-            line_index: lines,
+            line_index,
             unescaped,
             has_tool_comment,
             inner_comments,

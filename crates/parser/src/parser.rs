@@ -90,7 +90,7 @@ pub(crate) struct Parsed {
     /// Whether the whole source is valid UTF-8 (checked before reading).
     pub is_utf8: bool,
     /// Where the file's lines start (sampled), noted while reading.
-    pub lines: LineIndex,
+    pub line_index: LineIndex,
     /// The comments written inside directives, in file order, and the
     /// start of the directive each is in.
     pub inner_comments: InnerComments,
@@ -316,7 +316,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                 let top = tree.take_items(&mut nodes, 0);
                 tree.nodes.shrink_to_fit();
                 tree.blocks.shrink_to_fit();
-                let lines = lexer.finish_lines();
+                let line_index = lexer.finish_lines();
                 return Parsed {
                     nodes: tree.nodes,
                     top,
@@ -326,7 +326,7 @@ pub(crate) fn parse(src: &[u8], mode: ParseMode) -> Parsed {
                     errors: lexer.errors,
                     includes,
                     is_utf8: lexer.src_is_utf8,
-                    lines,
+                    line_index,
                     has_tool_comment: lexer.has_tool_comment,
                     inner_comments,
                 };
