@@ -14,12 +14,16 @@ pub fn has_magic(pattern: &[u8]) -> bool {
 /// matches, sorted bytewise like glob(3) in the C locale.
 pub fn expand(pattern: &Path) -> Vec<PathBuf> {
     let mut candidates: Vec<PathBuf> = vec![PathBuf::new()];
+    // Whether the candidates are names read from their directories (the
+    // last component was a pattern): they exist, as glob(3) takes them.
+    let mut listed = false;
     let components: Vec<Component> = pattern.components().collect();
     for (i, component) in components.iter().enumerate() {
         let last = i + 1 == components.len();
         let name = component.as_os_str();
         let bytes = name.as_encoded_bytes();
         let is_pattern = matches!(component, Component::Normal(_)) && has_magic(bytes);
+        listed = is_pattern;
         let mut next = Vec::new();
         for base in &candidates {
             if !is_pattern {
@@ -51,7 +55,9 @@ pub fn expand(pattern: &Path) -> Vec<PathBuf> {
             break;
         }
     }
-    candidates.retain(|p| !p.as_os_str().is_empty() && std::fs::symlink_metadata(p).is_ok());
+    // A path ending in a plain name may not exist: glob(3) looks it up.
+    candidates
+        .retain(|p| !p.as_os_str().is_empty() && (listed || std::fs::symlink_metadata(p).is_ok()));
     candidates.sort_by(|a, b| {
         a.as_os_str()
             .as_encoded_bytes()

@@ -306,10 +306,12 @@ impl ConfigSet {
         } else if let Some(text) = read {
             text
         } else {
-            if canonical.is_dir() {
-                return Err(io::Error::other("21: Is a directory"));
-            }
-            std::fs::read(&canonical)?
+            // A directory opens, and its read fails (one system call fewer
+            // than asking first).
+            std::fs::read(&canonical).map_err(|e| match e.kind() {
+                io::ErrorKind::IsADirectory => io::Error::other("21: Is a directory"),
+                _ => e,
+            })?
         };
         let id = FileId(self.files.len() as u32);
         self.files
@@ -411,21 +413,24 @@ impl ConfigSet {
         };
         let mut targets = Vec::with_capacity(paths.len());
         for path in paths {
-            if let (Some(root), Ok(canonical)) = (&self.root, std::fs::canonicalize(&path)) {
-                if !canonical.starts_with(root) {
-                    self.diagnostics.push(LoadDiagnostic {
-                        kind: LoadDiagnosticKind::IncludeNotFound,
-                        file,
-                        prefix,
-                        span,
-                        message: format!(
-                            "include \"{}\" not read: it is outside the repository root {} (--no-external-includes)",
-                            path.display(),
-                            root.display()
-                        ),
-                    });
-                    continue;
-                }
+            // Resolved only when there is a root to compare with (four
+            // system calls per included file).
+            let outside_root = self.root.as_ref().filter(|root| {
+                std::fs::canonicalize(&path).is_ok_and(|canonical| !canonical.starts_with(root))
+            });
+            if let Some(root) = outside_root {
+                self.diagnostics.push(LoadDiagnostic {
+                    kind: LoadDiagnosticKind::IncludeNotFound,
+                    file,
+                    prefix,
+                    span,
+                    message: format!(
+                        "include \"{}\" not read: it is outside the repository root {} (--no-external-includes)",
+                        path.display(),
+                        root.display()
+                    ),
+                });
+                continue;
             }
             match self.load_file(&path, mode, None) {
                 Ok(id) => targets.push(id),
