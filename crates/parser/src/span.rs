@@ -173,6 +173,26 @@ fn count_lfs(bytes: &[u8]) -> u32 {
     memchr::memchr_iter(b'\n', bytes).count() as u32
 }
 
+/// Where the `n`th LF (from 0) of `text` is. Whole blocks are counted and
+/// skipped (one vectorised count each), then the LFs of the block that
+/// holds it are found one by one: up to 63 searches from a sampled line
+/// cost more in set-up than in scanning.
+fn nth_lf(text: &[u8], n: usize) -> Option<usize> {
+    const BLOCK: usize = 256;
+    let (mut at, mut left) = (0, n);
+    while text.len() - at > BLOCK {
+        let count = memchr::memchr_iter(b'\n', &text[at..at + BLOCK]).count();
+        if count > left {
+            break;
+        }
+        left -= count;
+        at += BLOCK;
+    }
+    memchr::memchr_iter(b'\n', &text[at..])
+        .nth(left)
+        .map(|i| at + i)
+}
+
 /// A file's [`LineIndex`] with its text: offset → line/column lookups.
 #[derive(Debug, Clone, Copy)]
 pub struct Lines<'a> {
@@ -225,9 +245,7 @@ impl<'a> Lines<'a> {
             return start;
         }
         let text = &self.source[start as usize..];
-        memchr::memchr_iter(b'\n', text)
-            .nth(breaks - 1)
-            .map_or(self.source.len() as u32, |i| start + i as u32 + 1)
+        nth_lf(text, breaks - 1).map_or(self.source.len() as u32, |i| start + i as u32 + 1)
     }
 
     pub fn line_count(&self) -> usize {
@@ -389,6 +407,25 @@ mod tests {
             for line in 1..=starts.len() as u32 + 2 {
                 let expected = starts[(line as usize - 1).min(starts.len() - 1)];
                 assert_eq!(lines.line_start(line), expected, "line {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_nth_line_break_is_found_across_blocks() {
+        // Line lengths that put line breaks on, before and after the
+        // 256-byte block edges, dense and sparse.
+        for len in [1, 2, 3, 40, 255, 256, 257, 511, 600] {
+            let text: Vec<u8> = (0..3000)
+                .map(|i| if i % len == len - 1 { b'\n' } else { b'x' })
+                .collect();
+            let breaks: Vec<usize> = (0..text.len()).filter(|&i| text[i] == b'\n').collect();
+            for n in 0..breaks.len() + 2 {
+                assert_eq!(
+                    nth_lf(&text, n),
+                    breaks.get(n).copied(),
+                    "every {len}th, n {n}"
+                );
             }
         }
     }
