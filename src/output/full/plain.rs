@@ -125,10 +125,6 @@ impl Source<'_> {
         self.index.line(offset as u32) as usize - 1
     }
 
-    fn line_start(&self, line: usize) -> Option<usize> {
-        (line < self.index.line_count()).then(|| self.index.line_start(line as u32 + 1) as usize)
-    }
-
     fn line_ends(&self) -> usize {
         self.index.line_count() - 1
     }
@@ -152,16 +148,49 @@ impl Source<'_> {
         !inside_crlf && memchr::memchr2(b'\n', b'\r', text).is_none()
     }
 
-    /// What miette's `read_span(span, 1, 1)` reads.
+    /// Where the line holding `offset` starts.
+    fn start_of_line_at(&self, offset: usize) -> usize {
+        let before = &self.bytes[..offset.min(self.bytes.len())];
+        memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)
+    }
+
+    /// The line breaks in `from..to`.
+    fn line_breaks(&self, from: usize, to: usize) -> usize {
+        let to = to.min(self.bytes.len());
+        self.bytes
+            .get(from..to)
+            .map_or(0, |text| text.iter().filter(|&&b| b == b'\n').count())
+    }
+
+    /// What miette's `read_span(span, 1, 1)` reads. Only the span's line
+    /// comes from the index (a lookup counts from a sampled line, up to 63
+    /// lines away); the lines around it are found from the span.
     fn window(&self, span: &Range<usize>) -> Option<Window> {
-        let first_line = self.line_of(span.start).saturating_sub(1);
+        let line = self.line_of(span.start);
+        let first_line = line.saturating_sub(1);
         // miette's span ends at its last byte; the next line end closes the
         // span's line, the one after that the line after it. A line end as
         // the last byte (an empty span at a line start) is not counted.
         let last_byte = span.end.saturating_sub(1);
-        let last_line = self.line_of(last_byte) + usize::from(self.is_line_end(last_byte)) + 1;
-        let start = self.line_start(first_line)?;
-        let end = self.line_start(last_line + 1).unwrap_or(self.bytes.len());
+        let last_byte_line = if last_byte >= span.start {
+            line + self.line_breaks(span.start, last_byte)
+        } else {
+            self.line_of(last_byte)
+        };
+        let last_line = last_byte_line + usize::from(self.is_line_end(last_byte)) + 1;
+        let line_start = self.start_of_line_at(span.start);
+        let start = match line {
+            0 => 0,
+            _ => self.start_of_line_at(line_start - 1),
+        };
+        // Line `last_byte_line + k` starts after the k-th line break from
+        // `last_byte` on (the first ends the last byte's line).
+        let k = last_line + 1 - last_byte_line;
+        let end = self
+            .bytes
+            .get(last_byte..)
+            .and_then(|rest| memchr::memchr_iter(b'\n', rest).nth(k - 1))
+            .map_or(self.bytes.len(), |i| last_byte + i + 1);
         Some(Window {
             first_line,
             bytes: start..end,
@@ -251,8 +280,9 @@ impl Source<'_> {
             .or_else(|| inside.next())?
             .span
             .start;
-        let line = self.line_of(place);
-        let column = place - self.line_start(line)?;
+        // The window starts at a line start, before `place`.
+        let line = window.first_line + self.line_breaks(window.bytes.start, place);
+        let column = place - self.start_of_line_at(place);
         pad(out, width + 2);
         let _ = writeln!(out, "╭─[{name}:{}:{}]", line + 1, column + 1);
         for line in &lines {
