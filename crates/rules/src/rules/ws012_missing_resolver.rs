@@ -78,6 +78,10 @@ fn check(c: &mut Checker) {
             continue;
         }
         let value = model.arg(loc.pass, 0).unwrap_or("");
+        // Most passes have no variable at all: not split for nothing.
+        if !value.contains('$') {
+            continue;
+        }
         let url = parse_pass_url(value);
         if !url.has_variables {
             continue;

@@ -41,8 +41,12 @@ fn check(c: &mut Checker) {
     for pass in model.everywhere("proxy_pass").iter() {
         let (block, d) = (pass.block, pass.directive);
         let value = pass.args[0].unwrap_or("");
+        // Without a `$` there is no variable: not split for nothing.
+        if !value.contains('$') || !value.contains("://") {
+            continue;
+        }
         let url = parse_pass_url(value);
-        if !url.has_variables || !value.contains("://") {
+        if !url.has_variables {
             continue;
         }
         // In `location = /x` only one URI arrives anyway.

@@ -33,7 +33,13 @@ fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for pass in model.everywhere("proxy_pass").iter() {
         let d = pass.directive;
-        let url = parse_pass_url(pass.args[0].unwrap_or(""));
+        let value = pass.args[0].unwrap_or("");
+        // The scheme is what precedes the first `://`: `ws` or `wss` only
+        // when the value starts with them (other values are not split).
+        if !value.get(..2).is_some_and(|s| s.eq_ignore_ascii_case("ws")) {
+            continue;
+        }
+        let url = parse_pass_url(value);
         if url.scheme == "ws" || url.scheme == "wss" {
             found.push((d, url.scheme));
         }
