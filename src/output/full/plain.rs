@@ -165,7 +165,7 @@ impl Source<'_> {
     /// What miette's `read_span(span, 1, 1)` reads. Only the span's line
     /// comes from the index (a lookup counts from a sampled line, up to 63
     /// lines away); the lines around it are found from the span.
-    fn window(&self, span: &Range<usize>) -> Option<Window> {
+    fn window(&self, span: &Range<usize>) -> Window {
         let line = self.line_of(span.start);
         let first_line = line.saturating_sub(1);
         // miette's span ends at its last byte; the next line end closes the
@@ -191,11 +191,11 @@ impl Source<'_> {
             .get(last_byte..)
             .and_then(|rest| memchr::memchr_iter(b'\n', rest).nth(k - 1))
             .map_or(self.bytes.len(), |i| last_byte + i + 1);
-        Some(Window {
+        Window {
             first_line,
             bytes: start..end,
             reach: first_line + (last_line + 1).min(self.line_ends()),
-        })
+        }
     }
 
     /// miette's `get_lines`: the window's lines, numbered from 1.
@@ -241,11 +241,11 @@ impl Source<'_> {
         }
         let mut snippets: Vec<(Range<usize>, Window)> = Vec::with_capacity(labels.len());
         for label in &labels {
-            let window = self.window(&label.span)?;
+            let window = self.window(&label.span);
             if let Some((left, left_window)) = snippets.last_mut() {
                 if left_window.reach >= window.first_line {
                     *left = left.start..left.end.max(label.span.end);
-                    *left_window = self.window(left)?;
+                    *left_window = self.window(left);
                     continue;
                 }
             }
