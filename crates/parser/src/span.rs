@@ -181,7 +181,7 @@ fn nth_lf(text: &[u8], n: usize) -> Option<usize> {
     const BLOCK: usize = 256;
     let (mut at, mut left) = (0, n);
     while text.len() - at > BLOCK {
-        let count = memchr::memchr_iter(b'\n', &text[at..at + BLOCK]).count();
+        let count = count_lfs(&text[at..at + BLOCK]) as usize;
         if count > left {
             break;
         }
@@ -246,6 +246,15 @@ impl<'a> Lines<'a> {
         }
         let text = &self.source[start as usize..];
         nth_lf(text, breaks - 1).map_or(self.source.len() as u32, |i| start + i as u32 + 1)
+    }
+
+    /// The line breaks in `from..to` (none when the range is empty or
+    /// outside the text).
+    pub fn line_breaks(&self, from: usize, to: usize) -> usize {
+        let to = to.min(self.source.len());
+        self.source
+            .get(from..to)
+            .map_or(0, |text| count_lfs(text) as usize)
     }
 
     pub fn line_count(&self) -> usize {

@@ -154,14 +154,6 @@ impl Source<'_> {
         memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)
     }
 
-    /// The line breaks in `from..to`.
-    fn line_breaks(&self, from: usize, to: usize) -> usize {
-        let to = to.min(self.bytes.len());
-        self.bytes
-            .get(from..to)
-            .map_or(0, |text| text.iter().filter(|&&b| b == b'\n').count())
-    }
-
     /// What miette's `read_span(span, 1, 1)` reads. Only the span's line
     /// comes from the index (a lookup counts from a sampled line, up to 63
     /// lines away); the lines around it are found from the span.
@@ -173,16 +165,14 @@ impl Source<'_> {
         // the last byte (an empty span at a line start) is not counted.
         let last_byte = span.end.saturating_sub(1);
         let last_byte_line = if last_byte >= span.start {
-            line + self.line_breaks(span.start, last_byte)
+            line + self.index.line_breaks(span.start, last_byte)
         } else {
             self.line_of(last_byte)
         };
         let last_line = last_byte_line + usize::from(self.is_line_end(last_byte)) + 1;
-        let line_start = self.start_of_line_at(span.start);
-        let start = match line {
-            0 => 0,
-            _ => self.start_of_line_at(line_start - 1),
-        };
+        // The start of the line before the span's (of the first line when
+        // the span is on it).
+        let start = self.start_of_line_at(self.start_of_line_at(span.start).saturating_sub(1));
         // Line `last_byte_line + k` starts after the k-th line break from
         // `last_byte` on (the first ends the last byte's line).
         let k = last_line + 1 - last_byte_line;
@@ -281,7 +271,7 @@ impl Source<'_> {
             .span
             .start;
         // The window starts at a line start, before `place`.
-        let line = window.first_line + self.line_breaks(window.bytes.start, place);
+        let line = window.first_line + self.index.line_breaks(window.bytes.start, place);
         let column = place - self.start_of_line_at(place);
         pad(out, width + 2);
         let _ = writeln!(out, "╭─[{name}:{}:{}]", line + 1, column + 1);
