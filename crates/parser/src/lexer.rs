@@ -76,16 +76,21 @@ pub(crate) struct Lexer<'a> {
 /// table lookup keeps the per-byte test to one load.
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
-    t[b' ' as usize] = 7;
-    t[b'\t' as usize] = 7;
-    t[b'\r' as usize] = 7;
-    t[b'\n' as usize] = 3;
-    t[b';' as usize] = 2;
-    t[b'{' as usize] = 2;
-    t[b'\\' as usize] = 2;
-    t[b'$' as usize] = 2;
+    let mut i = 0;
+    while i < WORD_ENDS.len() {
+        t[WORD_ENDS[i] as usize] = 2;
+        i += 1;
+    }
+    t[b' ' as usize] |= 5;
+    t[b'\t' as usize] |= 5;
+    t[b'\r' as usize] |= 5;
+    t[b'\n' as usize] |= 1;
     t
 };
+
+/// The bytes that end an unquoted word's run: the separators, `;`, `{`,
+/// `\\` and `$` (class bit 2, and the vectorised search).
+const WORD_ENDS: [u8; 8] = [b' ', b'\t', b'\r', b'\n', b';', b'{', b'\\', b'$'];
 
 #[inline]
 fn is_blank(b: u8) -> bool {
@@ -187,7 +192,7 @@ fn word_run_len(bytes: &[u8]) -> usize {
     {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-            _mm_set1_epi8,
+            _mm_set1_epi8, _mm_setzero_si128,
         };
         let mut at = 0;
         while bytes.len() - at >= 16 {
@@ -196,17 +201,9 @@ fn word_run_len(bytes: &[u8]) -> usize {
             // and the load takes unaligned memory.
             let mask = unsafe {
                 let v = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
-                let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-                let ends = _mm_or_si128(
-                    _mm_or_si128(
-                        _mm_or_si128(is(b' '), is(b'\t')),
-                        _mm_or_si128(is(b'\r'), is(b'\n')),
-                    ),
-                    _mm_or_si128(
-                        _mm_or_si128(is(b';'), is(b'{')),
-                        _mm_or_si128(is(b'\\'), is(b'$')),
-                    ),
-                );
+                let ends = WORD_ENDS.iter().fold(_mm_setzero_si128(), |ends, &b| {
+                    _mm_or_si128(ends, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)))
+                });
                 _mm_movemask_epi8(ends)
             };
             if mask != 0 {
