@@ -360,27 +360,56 @@ pub fn upgrade_headers<'a>(
         swapped: Vec::new(),
     };
     for h in model.headers(proxy.headers) {
-        let uses = |name: &str| referenced(h.value).any(|v| v.eq_ignore_ascii_case(name));
+        let upgrade = h.is("Upgrade");
+        if !upgrade && !h.is("Connection") {
+            continue;
+        }
+        let uses = UpgradeVariables::in_value(h.value);
         let uses_map = || referenced(h.value).any(is_map);
-        if h.is("Upgrade") {
-            if uses("connection_upgrade") || uses_map() {
+        if upgrade {
+            if uses.connection_upgrade || uses_map() {
                 out.swapped.push(h);
-            } else if uses("http_upgrade") || h.value.eq_ignore_ascii_case("websocket") {
+            } else if uses.http_upgrade || h.value.eq_ignore_ascii_case("websocket") {
                 out.upgrade.get_or_insert(h);
             }
-        } else if h.is("Connection") {
-            if uses("http_upgrade") {
-                out.swapped.push(h);
-            } else if contains_ignore_ascii_case(h.value, "upgrade")
-                || uses("connection_upgrade")
-                || uses("http_connection")
-                || uses_map()
-            {
-                out.connection.get_or_insert(h);
-            }
+        } else if uses.http_upgrade {
+            out.swapped.push(h);
+        } else if contains_ignore_ascii_case(h.value, "upgrade")
+            || uses.connection_upgrade
+            || uses.http_connection
+            || uses_map()
+        {
+            out.connection.get_or_insert(h);
         }
     }
     out
+}
+
+/// Which of the variables that carry an upgrade a header value references
+/// (names compared as nginx does, ignoring case): read in one pass, where
+/// asking for each name read the value again (1,600 header lists at 1 MB
+/// of input).
+#[derive(Default)]
+struct UpgradeVariables {
+    http_upgrade: bool,
+    connection_upgrade: bool,
+    http_connection: bool,
+}
+
+impl UpgradeVariables {
+    fn in_value(value: &str) -> UpgradeVariables {
+        let mut found = UpgradeVariables::default();
+        for name in referenced(value) {
+            if name.eq_ignore_ascii_case("http_upgrade") {
+                found.http_upgrade = true;
+            } else if name.eq_ignore_ascii_case("connection_upgrade") {
+                found.connection_upgrade = true;
+            } else if name.eq_ignore_ascii_case("http_connection") {
+                found.http_connection = true;
+            }
+        }
+        found
+    }
 }
 
 /// The `location` directives of the judged WebSocket proxies whose
