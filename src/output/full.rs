@@ -92,7 +92,7 @@ impl SourceCode for NamedBytes<'_> {
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
     /// The file's path as shown.
-    name: String,
+    name: &'a str,
     source: &'a [u8],
     /// `Some` when the lines are too long to show (a generated one-line
     /// file): the report then names the place instead of quoting it.
@@ -110,10 +110,11 @@ struct Label<'a> {
 }
 
 impl<'a> Report<'a> {
-    fn new(config: &'a ConfigSet, diagnostic: &'a Diagnostic) -> Report<'a> {
+    /// The report of `diagnostic`, whose file's path is shown as `name`
+    /// ([`display_path`]).
+    fn new(config: &'a ConfigSet, diagnostic: &'a Diagnostic, name: &'a str) -> Report<'a> {
         let d = diagnostic;
         let source = config.file(d.file).source();
-        let name = display_path(config, d);
         let short = quotable(source, d.span.start as usize)
             && d.related
                 .as_ref()
@@ -266,6 +267,8 @@ struct FileFacts {
     no_lone_cr: OnceLock<bool>,
     /// miette's line starts, for the reports miette draws.
     line_starts: OnceLock<Vec<usize>>,
+    /// The path as shown ([`display_path`]).
+    name: OnceLock<String>,
 }
 
 fn has_lone_cr(bytes: &[u8]) -> bool {
@@ -309,11 +312,12 @@ impl<'a> Renderer<'a> {
 
     /// Appends the report of `d`.
     fn render(&self, out: &mut String, d: &Diagnostic) -> fmt::Result {
-        let report = Report::new(self.config, d);
         // Every file with findings has its facts; `fresh` only keeps this
         // from relying on it.
         let fresh = FileFacts::default();
         let facts = self.files.get(&d.file).unwrap_or(&fresh);
+        let name = facts.name.get_or_init(|| display_path(self.config, d));
+        let report = Report::new(self.config, d, name);
         let start = out.len();
         if self.render_plain(out, &report, facts).is_some() {
             return Ok(());
@@ -341,7 +345,7 @@ impl<'a> Renderer<'a> {
         let miette_report = MietteReport {
             report,
             source: NamedBytes {
-                name: &report.name,
+                name: report.name,
                 bytes: report.source,
                 line_starts: facts.line_starts.get_or_init(|| line_starts(report.source)),
             },

@@ -12,7 +12,7 @@ use clap::Parser;
 use nginx_wslint_parser::{ConfigSet, LoadOptions, Span};
 use nginx_wslint_rules::diagnostic::{Code, Diagnostic, Severity};
 
-use super::{FileFacts, Renderer, Report};
+use super::{display_path, FileFacts, Renderer, Report};
 use crate::cli::{Cli, Command};
 
 /// How many reports `plain` drew (and matched miette) and left to miette.
@@ -40,7 +40,8 @@ fn compare(
     let renderer = Renderer::new(config, diagnostics, false);
     let mut counts = Counts::default();
     for d in diagnostics {
-        let report = Report::new(config, d);
+        let name = display_path(config, d);
+        let report = Report::new(config, d, &name);
         let mut drawn = String::new();
         if renderer
             .render_plain(&mut drawn, &report, &FileFacts::default())
@@ -352,7 +353,7 @@ fn a_report_plain_gives_up_on_midway_is_left_whole_to_miette() {
     renderer
         .render_with_miette(
             &mut expected,
-            &Report::new(&config, &d),
+            &Report::new(&config, &d, &display_path(&config, &d)),
             &FileFacts::default(),
         )
         .expect("miette renders");

@@ -10,11 +10,10 @@
 //! miette 7's `handlers/graphical.rs` and `source_impls.rs`, whose quirks it
 //! keeps (`differential` compares the two on every report we produce).
 
-use std::fmt::Write;
 use std::ops::Range;
 
 use nginx_wslint_parser::Lines;
-use nginx_wslint_rules::diagnostic::Severity;
+use nginx_wslint_rules::diagnostic::{Severity, DOCS_URL};
 
 use super::{Label, Report};
 
@@ -24,7 +23,20 @@ use super::{Label, Report};
 /// a line there, the parser does not).
 pub(super) fn render(out: &mut String, report: &Report, index: Lines) -> Option<()> {
     let d = report.diagnostic;
-    let _ = write!(out, "{} {} ({})\n\n", d.code.code, d.code.name, d.url());
+    // Pieces pushed, not formatted (`d.url()` and `write!` for each report
+    // and line cost a tenth of a check with a hundred findings).
+    for piece in [
+        d.code.code,
+        " ",
+        d.code.name,
+        " (",
+        DOCS_URL,
+        "/",
+        d.code.code,
+        ".md)\n\n",
+    ] {
+        out.push_str(piece);
+    }
     let mark = match d.code.severity {
         Severity::Error => "  × ",
         Severity::Warning => "  ⚠ ",
@@ -36,7 +48,7 @@ pub(super) fn render(out: &mut String, report: &Report, index: Lines) -> Option<
             bytes: report.source,
             index,
         };
-        source.draw_snippets(out, &report.name, &report.labels)?;
+        source.draw_snippets(out, report.name, &report.labels)?;
     }
     if let Some(help) = &report.help {
         push_indented(out, help, "  help: ", "        ");
@@ -258,7 +270,7 @@ impl Source<'_> {
         labels: &[&Label],
     ) -> Option<()> {
         let lines = self.lines(window)?;
-        let width = lines.last()?.number.to_string().len();
+        let width = digits(lines.last()?.number);
         // The place shown is the primary label's, or the first label's in
         // the snippet, as a byte column.
         let mut inside = labels
@@ -274,9 +286,19 @@ impl Source<'_> {
         let line = window.first_line + self.index.line_breaks(window.bytes.start, place);
         let column = place - self.start_of_line_at(place);
         pad(out, width + 2);
-        let _ = writeln!(out, "╭─[{name}:{}:{}]", line + 1, column + 1);
+        out.push_str("╭─[");
+        out.push_str(name);
+        out.push(':');
+        push_number(out, line + 1);
+        out.push(':');
+        push_number(out, column + 1);
+        out.push_str("]\n");
         for line in &lines {
-            let _ = write!(out, " {:width$} │ ", line.number);
+            // ` {:width$} │ `: the number right-aligned.
+            out.push(' ');
+            pad(out, width.saturating_sub(digits(line.number)));
+            push_number(out, line.number);
+            out.push_str(" │ ");
             push_line_text(out, line.text)?;
             let here: Vec<&Label> = labels
                 .iter()
@@ -380,10 +402,54 @@ fn push_line_text(out: &mut String, text: &str) -> Option<()> {
     Some(())
 }
 
+/// How many decimal digits `n` has.
+fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Appends `n` in decimal.
+fn push_number(out: &mut String, n: usize) {
+    let mut buffer = [0u8; 20];
+    let mut at = buffer.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buffer[at..]).unwrap_or_default());
+}
+
 fn pad(out: &mut String, n: usize) {
     repeat(out, ' ', n);
 }
 
 fn repeat(out: &mut String, c: char, n: usize) {
     out.extend(std::iter::repeat_n(c, n));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numbers as `format!` writes them, padded as `{:width$}` pads them.
+    #[test]
+    fn numbers_are_written_and_padded_as_format_does() {
+        for n in [0, 1, 9, 10, 99, 100, 101, 999, 1000, 65_535, usize::MAX] {
+            let mut out = String::new();
+            push_number(&mut out, n);
+            assert_eq!(out, n.to_string());
+            assert_eq!(digits(n), n.to_string().len(), "{n}");
+            for width in 0..8usize {
+                let mut padded = String::new();
+                pad(&mut padded, width.saturating_sub(digits(n)));
+                push_number(&mut padded, n);
+                assert_eq!(padded, format!("{n:width$}"));
+            }
+        }
+    }
 }
