@@ -175,10 +175,9 @@ fn check(c: &mut Checker) {
                 // With `resolve` the author asked for run-time resolution
                 // (before 1.27.3 that needs NGINX Plus; not this rule's
                 // subject).
-                if server.resolve {
-                    continue;
-                }
-                if server_host_kind(model, &server.url) == HostKind::StaticName {
+                if server_host_kind(model, &server.url) == HostKind::StaticName
+                    && !server.resolve(model)
+                {
                     found.push((server.directive, server.url.host, Site::Upstream(block)));
                 }
             }
