@@ -31,6 +31,7 @@ use nginx_wslint_parser::Span;
 pub use websocket::{discards, missing_upgrade_header, upgrade_headers, Intent, LocationInfo};
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::fast_hash::FastSet;
 use crate::model::variables::Variables;
 use crate::model::version::Version;
 use crate::model::{DirRef, Model};
@@ -185,7 +186,7 @@ pub struct Checker<'m, 'a> {
     /// (code, file, offset) already reported: a directive shared by several
     /// locations (an included file, a server-level header) is reported
     /// once.
-    reported: HashSet<(&'static str, u32, u32, String)>,
+    reported: FastSet<(&'static str, u32, u32, String)>,
 }
 
 impl<'m, 'a> Checker<'m, 'a> {
@@ -203,7 +204,7 @@ impl<'m, 'a> Checker<'m, 'a> {
             model,
             settings,
             diagnostics: Vec::new(),
-            reported: HashSet::new(),
+            reported: FastSet::default(),
         }
     }
 

@@ -174,10 +174,10 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 
 /// Whether the upgrade variables or headers appear in a value.
 fn mentions_upgrade_variable(value: &str) -> bool {
-    value.contains('$')
-        && referenced(value).any(|v| {
-            v.eq_ignore_ascii_case("http_upgrade") || v.eq_ignore_ascii_case("connection_upgrade")
-        })
+    // `referenced` looks for a `$` first: a value without one costs a scan.
+    referenced(value).any(|v| {
+        v.eq_ignore_ascii_case("http_upgrade") || v.eq_ignore_ascii_case("connection_upgrade")
+    })
 }
 
 fn headers_declare_upgrade(model: &Model, proxy: &ProxySettings) -> bool {
