@@ -43,8 +43,9 @@ fn check(c: &mut Checker) {
             .find(|list| !list.is_empty())
             .unwrap_or_default();
         for d in list {
-            let name = model.arg(d, 0).unwrap_or("");
-            if name.to_ascii_lowercase().starts_with("access-control-") {
+            let name = model.arg(d, 0).unwrap_or("").as_bytes();
+            let prefix = b"access-control-";
+            if name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix) {
                 found.push((d, loc.header));
             }
         }
