@@ -300,6 +300,10 @@ impl Source<'_> {
             push_number(out, line.number);
             out.push_str(" │ ");
             push_line_text(out, line.text)?;
+            // Most lines have no label: nothing to collect for them.
+            if !labels.iter().any(|l| line.touches(&l.span)) {
+                continue;
+            }
             let here: Vec<&Label> = labels
                 .iter()
                 .copied()
@@ -309,9 +313,7 @@ impl Source<'_> {
             if here.iter().any(|l| !line.holds(&l.span)) {
                 return None;
             }
-            if !here.is_empty() {
-                draw_labels(out, line, width, &here)?;
-            }
+            draw_labels(out, line, width, &here)?;
         }
         pad(out, width + 2);
         out.push_str("╰────\n");
@@ -420,21 +422,59 @@ fn push_number(out: &mut String, n: usize) {
             break;
         }
     }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buffer[at..]).unwrap_or_default());
+    for &digit in &buffer[at..] {
+        out.push(char::from(digit));
+    }
 }
 
 fn pad(out: &mut String, n: usize) {
     repeat(out, ' ', n);
 }
 
+/// How many characters [`SPACES`] and [`BARS`] hold.
+const RUN: usize = 64;
+const SPACES: &str = "                                                                ";
+const BARS: &str = "────────────────────────────────────────────────────────────────";
+
 fn repeat(out: &mut String, c: char, n: usize) {
-    out.extend(std::iter::repeat_n(c, n));
+    // Whole runs of the characters drawn most, copied at once (a run
+    // pushed character by character cost a tenth of a report).
+    let run = match c {
+        ' ' => SPACES,
+        '─' => BARS,
+        _ => {
+            out.extend(std::iter::repeat_n(c, n));
+            return;
+        }
+    };
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(RUN);
+        out.push_str(&run[..take * c.len_utf8()]);
+        left -= take;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs of any length, as character-by-character pushes make them.
+    #[test]
+    fn runs_are_repeated_characters() {
+        assert_eq!((SPACES.chars().count(), BARS.chars().count()), (RUN, RUN));
+        assert!(SPACES.chars().all(|c| c == ' ') && BARS.chars().all(|c| c == '─'));
+        for c in [' ', '─', 'x'] {
+            for n in [0, 1, 2, 63, 64, 65, 127, 128, 129, 300] {
+                let mut out = String::from("<");
+                repeat(&mut out, c, n);
+                let expected: String = std::iter::once('<')
+                    .chain(std::iter::repeat_n(c, n))
+                    .collect();
+                assert_eq!(out, expected, "{c:?} x {n}");
+            }
+        }
+    }
 
     /// Numbers as `format!` writes them, padded as `{:width$}` pads them.
     #[test]

@@ -165,7 +165,7 @@ pub fn path_looks_websocket(path: &str) -> bool {
 }
 
 /// Whether `haystack` contains `needle` (lower case), ignoring ASCII case.
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+pub(crate) fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     haystack
         .as_bytes()
         .windows(needle.len())

@@ -2,6 +2,7 @@ use nginx_wslint_autofix::Fix;
 
 use crate::diagnostic::Severity;
 use crate::rules::fix::add_to_block;
+use crate::rules::websocket::contains_ignore_ascii_case;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -43,9 +44,10 @@ declare_rule! {
 /// An `Upgrade` header, or a `Connection` header carrying upgrade (not the
 /// keep-alive idiom `Connection ""`).
 fn carries_upgrade(h: &crate::model::effective::Header) -> bool {
-    let value = h.value.to_ascii_lowercase();
     h.is("Upgrade")
-        || (h.is("Connection") && (value.contains("upgrade") || value.contains("$http_connection")))
+        || (h.is("Connection")
+            && (contains_ignore_ascii_case(h.value, "upgrade")
+                || contains_ignore_ascii_case(h.value, "$http_connection")))
 }
 
 fn check(c: &mut Checker) {
