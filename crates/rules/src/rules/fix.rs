@@ -50,31 +50,45 @@ pub fn newline(file: &SourceFile) -> &'static str {
 pub fn add_to_block(model: &Model, block: DirRef, lines: &[String]) -> Option<Edit> {
     let file = model.file(block.file);
     let b = file.block(block.directive)?;
-    let directives: Vec<&Directive> = file
-        .block_items(b)
-        .iter()
-        .filter_map(Node::as_directive)
-        .collect();
-    let anchor = directives
-        .iter()
-        .rev()
-        .find(|d| file.name(d).starts_with("proxy_"))
-        .or(directives.last())
-        .copied();
+    let (mut last, mut last_proxy) = (None, None);
+    for d in file.block_items(b).iter().filter_map(Node::as_directive) {
+        if file.name(d).starts_with("proxy_") {
+            last_proxy = Some(d);
+        }
+        last = Some(d);
+    }
+    let anchor = last_proxy.or(last);
     let nl = newline(file);
-    let open_line = file.line_index().line(b.open.start);
-    let (at, prefix) = match anchor {
-        Some(d) if file.line_index().line(d.span.start) != open_line => (
-            after_trailing_comment(file, d.span.end as usize),
-            format!("{nl}{}", indent_at(file, d.span.start as usize)),
-        ),
-        Some(d) => (d.span.end as usize, " ".to_string()),
+    // The anchor comes after the `{`: on another line when a line break
+    // lies between them.
+    let below_open = |d: &Directive| {
+        file.source()
+            .get(b.open.start as usize..d.span.start as usize)
+            .is_some_and(|between| between.contains(&b'\n'))
+    };
+    let mut prefix = String::new();
+    let at = match anchor {
+        Some(d) if below_open(d) => {
+            prefix.push_str(nl);
+            prefix.push_str(&indent_at(file, d.span.start as usize));
+            after_trailing_comment(file, d.span.end as usize)
+        }
+        Some(d) => {
+            prefix.push(' ');
+            d.span.end as usize
+        }
         None => {
-            let outer = indent_at(file, block.directive.span.start as usize);
-            (b.open.end as usize, format!("{nl}{outer}    "))
+            prefix.push_str(nl);
+            prefix.push_str(&indent_at(file, block.directive.span.start as usize));
+            prefix.push_str("    ");
+            b.open.end as usize
         }
     };
-    let content: String = lines.iter().map(|l| format!("{prefix}{l}")).collect();
+    let mut content = String::with_capacity(lines.iter().map(|l| prefix.len() + l.len()).sum());
+    for line in lines {
+        content.push_str(&prefix);
+        content.push_str(line);
+    }
     Some(Edit::insertion(block.file.0, at as u32, content))
 }
 

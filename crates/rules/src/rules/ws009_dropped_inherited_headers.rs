@@ -74,7 +74,11 @@ fn check(c: &mut Checker) {
     }
     for (first, level, outer, dropped) in found {
         let websocket = dropped.iter().any(|(_, _, upgrade)| *upgrade);
-        let names: Vec<&str> = dropped.iter().map(|(n, _, _)| *n).collect();
+        let names = dropped
+            .iter()
+            .map(|(n, _, _)| *n)
+            .collect::<Vec<&str>>()
+            .join(", ");
         let outer_place = model.block(outer).header.map_or_else(
             || "the top level".to_string(),
             |h| format!("`{}` ({})", c.text(h), c.place(h, first)),
@@ -85,34 +89,29 @@ fn check(c: &mut Checker) {
             ""
         };
         let message = format!(
-            "this `proxy_set_header` makes nginx ignore every `proxy_set_header` of {outer_place}; dropped here: {}{consequence}",
-            names.join(", ")
+            "this `proxy_set_header` makes nginx ignore every `proxy_set_header` of {outer_place}; dropped here: {names}{consequence}"
         );
         let span = c.header_span(first);
         let related = dropped.first().map(|(_, d, _)| (c.header_span(*d), d.file));
         let lines: Vec<String> = dropped
             .iter()
-            .map(|(_, d, _)| format!("{};", c.raw_text(*d)))
+            .map(|(_, d, _)| {
+                let mut line = c.raw_text(*d);
+                line.push(';');
+                line
+            })
             .collect();
         let fix = model
             .block(level)
             .header
             .and_then(|block| add_to_block(model, block, &lines))
-            .map(|e| {
-                Fix::safe(
-                    format!("Repeat the dropped headers: {}", names.join(", ")),
-                    vec![e],
-                )
-            });
+            .map(|e| Fix::safe(format!("Repeat the dropped headers: {names}"), vec![e]));
         if let Some(d) = c.report(RULE.code, first, span, message) {
             d.fix = fix;
             if websocket {
                 d.code.severity = Severity::Error;
             }
-            d.help = Some(format!(
-                "repeat the dropped headers here: {}",
-                names.join(", ")
-            ));
+            d.help = Some(format!("repeat the dropped headers here: {names}"));
             if let Some((span, file)) = related {
                 if file == first.file {
                     d.related = Some((
