@@ -146,9 +146,29 @@ pub fn host_kind(model: &Model, url: &PassUrl) -> HostKind {
 /// template markers in the authority, or a port that is not a number.
 fn is_placeholder(url: &PassUrl) -> bool {
     let host = url.host.as_bytes();
-    host.iter()
-        .any(|b| matches!(b, b'%' | b'<' | b'>' | b'{' | b'}'))
-        || (!host.starts_with(b"[") && host.contains(&b':'))
+    // One pass over the host with a table (a pass per test cost WS008 a
+    // fifth of its time at 1 MB); a `:` counts outside an IPv6 literal.
+    let marks = if host.starts_with(b"[") {
+        &TEMPLATE_MARKS
+    } else {
+        &TEMPLATE_MARKS_OR_COLON
+    };
+    host.iter().any(|&b| marks[usize::from(b)])
+}
+
+/// The bytes that make a host a placeholder: template markers.
+static TEMPLATE_MARKS: [bool; 256] = byte_set(b"%<>{}");
+/// The same, and a `:` (a host with a port that is not a number).
+static TEMPLATE_MARKS_OR_COLON: [bool; 256] = byte_set(b"%<>{}:");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// Classifies the host of an upstream `server` line: nginx resolves it as
@@ -187,6 +207,14 @@ mod tests {
         assert_eq!(kind("http://app:3000"), HostKind::StaticName);
         assert_eq!(kind("http://127.0.0.1:3000"), HostKind::Ip);
         assert_eq!(kind("http://[::1]"), HostKind::Ip);
+        for template in [
+            "http://<backend>",
+            "http://%HOST%",
+            "http://{{host}}:80",
+            "http://app:port",
+        ] {
+            assert_eq!(kind(template), HostKind::Placeholder, "{template}");
+        }
         assert_eq!(kind("http://LocalHost:80"), HostKind::Localhost);
         assert_eq!(kind("http://unix:/run/a.sock"), HostKind::Unix);
         assert_eq!(kind("http://$backend"), HostKind::Variable);
