@@ -132,35 +132,48 @@ pub fn path_looks_websocket(path: &str) -> bool {
     if last.eq_ignore_ascii_case("negotiate") || last.eq_ignore_ascii_case("info") {
         return false;
     }
-    // One buffer for every segment: this runs for every proxying location.
-    let mut lower = String::new();
-    path.split('/').any(|segment| {
+    // Byte by byte: the keywords, the separators and the regex syntax
+    // left out are ASCII, and lower-casing touches ASCII only. One buffer
+    // for every segment: this runs for every proxying location.
+    let mut lower: Vec<u8> = Vec::new();
+    path.as_bytes().split(|&b| b == b'/').any(|segment| {
         // Regex syntax around a segment: `^`, `$`, escapes, groups.
         lower.clear();
         lower.extend(
             segment
-                .chars()
-                .filter(|c| {
-                    !matches!(
-                        c,
-                        '^' | '$' | '\\' | '(' | ')' | '?' | '*' | '+' | '[' | ']'
-                    )
-                })
-                .map(|c| c.to_ascii_lowercase()),
+                .iter()
+                .filter(|b| !REGEX_SYNTAX.contains(b))
+                .map(u8::to_ascii_lowercase),
         );
-        lower.split('|').any(|alternative| {
-            KEYWORDS.iter().any(|k| {
-                alternative == *k
-                    || alternative
-                        .strip_prefix(k)
-                        .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
-                    // `xmpp-websocket`, `cryptpad_websocket`
-                    || (SUFFIX_KEYWORDS.contains(k)
-                        && alternative
-                            .strip_suffix(k)
-                            .is_some_and(|rest| rest.ends_with(['-', '_', '.'])))
-            })
-        })
+        lower.split(|&b| b == b'|').any(alternative_looks_websocket)
+    })
+}
+
+/// Bytes of regex syntax that [`path_looks_websocket`] leaves out of a
+/// segment.
+const REGEX_SYNTAX: &[u8] = b"^$\\()?*+[]";
+
+/// Whether one alternative of a segment (lower case) is a keyword, starts
+/// with one before `-`, `_` or `.`, or ends with a suffix keyword after
+/// one of them (`xmpp-websocket`, `cryptpad_websocket`).
+fn alternative_looks_websocket(alternative: &[u8]) -> bool {
+    let separator = |b: &u8| matches!(b, b'-' | b'_' | b'.');
+    // Most alternatives start with none of the keywords' first letters and
+    // hold no separator: no keyword can match them.
+    let Some(first) = alternative.first() else {
+        return false;
+    };
+    if !KEYWORDS.iter().any(|k| k.as_bytes()[0] == *first) && !alternative.iter().any(separator) {
+        return false;
+    }
+    KEYWORDS.iter().any(|k| {
+        alternative
+            .strip_prefix(k.as_bytes())
+            .is_some_and(|rest| rest.first().is_none_or(separator))
+    }) || SUFFIX_KEYWORDS.iter().any(|k| {
+        alternative
+            .strip_suffix(k.as_bytes())
+            .is_some_and(|rest| rest.last().is_some_and(separator))
     })
 }
 
@@ -444,6 +457,76 @@ pub fn discards(model: &Model, proxy: &ProxySettings, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-wise search agrees with the plain reading of the rule
+    /// (characters, the regex syntax left out, lower-cased, every keyword
+    /// tried) on paths built from keywords, near misses, separators and
+    /// regex syntax.
+    #[test]
+    fn websocket_paths_match_the_plain_reading() {
+        fn plain(path: &str) -> bool {
+            path.split('/').any(|segment| {
+                let lower: String = segment
+                    .chars()
+                    .filter(|c| !"^$\\()?*+[]".contains(*c))
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                lower.split('|').any(|alternative| {
+                    KEYWORDS.iter().any(|k| {
+                        alternative == *k
+                            || alternative
+                                .strip_prefix(k)
+                                .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
+                            || (SUFFIX_KEYWORDS.contains(k)
+                                && alternative
+                                    .strip_suffix(k)
+                                    .is_some_and(|rest| rest.ends_with(['-', '_', '.'])))
+                    })
+                })
+            })
+        }
+        assert!(SUFFIX_KEYWORDS.iter().all(|k| KEYWORDS.contains(k)));
+        let pieces = [
+            "ws",
+            "WS",
+            "w",
+            "s",
+            "wss",
+            "websocket",
+            "Websockets",
+            "socket.io",
+            "sockjs",
+            "hub",
+            "hubs",
+            "hubble",
+            "cable",
+            "x",
+            "é",
+            "-",
+            "_",
+            ".",
+            "|",
+            "/",
+            "^",
+            "$",
+            "\\",
+            "(",
+            ")",
+            "?",
+            "*",
+        ];
+        let mut checked = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let path = format!("{a}{b}{c}");
+                    assert_eq!(path_looks_websocket(&path), plain(&path), "{path:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, pieces.len().pow(3));
+    }
 
     #[test]
     fn websocket_looking_paths() {
