@@ -60,6 +60,29 @@ struct LiteralForm {
 }
 
 fn literal_form(source: &str, caseless: bool) -> Option<LiteralForm> {
+    let (anchored, rest) = literal_parts(source)?;
+    // Valid escapes are a backslash before a character standing for itself.
+    let mut literal = String::with_capacity(rest.len());
+    let mut escaped = false;
+    for c in rest.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        escaped = false;
+        literal.push(if caseless { c.to_ascii_lowercase() } else { c });
+    }
+    Some(LiteralForm {
+        anchored,
+        literal,
+        caseless,
+    })
+}
+
+/// Whether a regex has a [`LiteralForm`], and if so whether it is anchored
+/// and its literal part (escapes still in): checked without building the
+/// literal, as most regexes (`\.php$`) have none.
+fn literal_parts(source: &str) -> Option<(bool, &str)> {
     let (anchored, mut rest) = match source.strip_prefix('^') {
         Some(r) => (true, r),
         None => (false, source),
@@ -70,8 +93,8 @@ fn literal_form(source: &str, caseless: bool) -> Option<LiteralForm> {
             break;
         }
     }
-    let mut literal = String::new();
     let mut chars = rest.chars();
+    let mut empty = true;
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
@@ -79,27 +102,15 @@ fn literal_form(source: &str, caseless: bool) -> Option<LiteralForm> {
                 if escaped.is_ascii_alphanumeric() {
                     return None; // \d, \w, \1, ...: not a literal
                 }
-                literal.push(escaped);
             }
             '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' => {
                 return None
             }
-            c => literal.push(c),
+            _ => {}
         }
+        empty = false;
     }
-    if literal.is_empty() {
-        return None;
-    }
-    let literal = if caseless {
-        literal.to_ascii_lowercase()
-    } else {
-        literal
-    };
-    Some(LiteralForm {
-        anchored,
-        literal,
-        caseless,
-    })
+    (!empty).then_some((anchored, rest))
 }
 
 impl LiteralForm {
@@ -176,13 +187,16 @@ pub fn shadowed_locations_in(model: &Model<'_>) -> Vec<Shadowing> {
     // One walk's stack for every server (a new one per server grew a few
     // times in each: 1,800 reallocations at 1 MB of input).
     let mut stack = Vec::new();
+    let mut nesting_stack = Vec::new();
     for server in model.all_blocks() {
         if model.block(server).context != Context::Server {
             continue;
         }
         match regex_locations(model, server, &mut stack) {
             RegexLocations::None => {}
-            RegexLocations::NoLiteralForm => nested_in_regex(model, server, &mut out),
+            RegexLocations::NoLiteralForm => {
+                nested_in_regex(model, server, &mut nesting_stack, &mut out);
+            }
             RegexLocations::SomeLiteralForm => {
                 let root = Level::build(model, server, &mut regexes);
                 shadowed_in_server(&root, &mut out);
@@ -212,7 +226,7 @@ fn regex_locations(model: &Model<'_>, block: BlockId, stack: &mut Vec<BlockId>) 
             }
             if let Some((modifier, path)) = model.location(child) {
                 if modifier.is_regex() {
-                    if literal_form(path, modifier == Modifier::RegexCaseless).is_some() {
+                    if literal_parts(path).is_some() {
                         return RegexLocations::SomeLiteralForm;
                     }
                     found = RegexLocations::NoLiteralForm;
@@ -226,9 +240,16 @@ fn regex_locations(model: &Model<'_>, block: BlockId, stack: &mut Vec<BlockId>) 
 
 /// The exact and prefix locations nested, at any depth, in a regex
 /// location of `server`, found by walking the model (as `check_level` finds
-/// them in a location tree).
-fn nested_in_regex(model: &Model<'_>, server: BlockId, out: &mut Vec<Shadowing>) {
-    let mut stack: Vec<(BlockId, Option<BlockId>)> = vec![(server, None)];
+/// them in a location tree). `stack` is the walk's (cleared first; passed
+/// in for its capacity).
+fn nested_in_regex(
+    model: &Model<'_>,
+    server: BlockId,
+    stack: &mut Vec<(BlockId, Option<BlockId>)>,
+    out: &mut Vec<Shadowing>,
+) {
+    stack.clear();
+    stack.push((server, None));
     while let Some((block, regex_parent)) = stack.pop() {
         for child in model.children(block) {
             if model.block_name(child) != "location" {
@@ -395,5 +416,11 @@ mod tests {
         assert!(caseless.covers_prefix("/ws/x"));
         assert!(!literal_form("^/ws", false).unwrap().covers(&caseless));
         assert!(caseless.covers(&literal_form("^/ws/x", false).unwrap()));
+        // An escaped backslash stands for itself, and so does an escaped `.`.
+        assert_eq!(literal_form(r"^/a\\\.b", false).unwrap().literal, r"/a\.b");
+        assert_eq!(literal_form(r"/x\d", false), None);
+        assert_eq!(literal_form(r"/x\", false), None);
+        assert_eq!(literal_form("^", false), None);
+        assert_eq!(literal_form("^.*", false), None);
     }
 }
