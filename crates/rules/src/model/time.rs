@@ -316,6 +316,43 @@ fn number(digits: &str) -> Option<u64> {
 }
 
 fn parse(input: &str, precision: Precision) -> Result<u64, TimeError> {
+    match simple_value(input, precision) {
+        Some(value) => Ok(value),
+        None => parse_any(input, precision),
+    }
+}
+
+/// The common shape of a time value, up to nine digits and at most one
+/// unit (`60`, `60s`, `5m`, `500ms`; not `y` or `M`), read directly:
+/// `None` for anything else. nginx reads these to the same value, and none
+/// can overflow (nine digits of weeks in milliseconds stay below 2^60). A
+/// full reading took a tenth of the analysis at 1 MB of input.
+fn simple_value(input: &str, precision: Precision) -> Option<u64> {
+    let bytes = input.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let number: u64 = input[..digits].parse().ok()?;
+    let msec = precision == Precision::Msec;
+    let unit_ms: u64 = match &bytes[digits..] {
+        b"" | b"s" => 1000,
+        b"m" => 60_000,
+        b"h" => 3_600_000,
+        b"d" => 86_400_000,
+        b"w" => 604_800_000,
+        b"ms" if msec => 1,
+        _ => return None,
+    };
+    Some(if msec {
+        number * unit_ms
+    } else {
+        number * (unit_ms / 1000)
+    })
+}
+
+/// [`parse`] for any input: `ngx_parse_time` step by step.
+fn parse_any(input: &str, precision: Precision) -> Result<u64, TimeError> {
     let error = |kind| TimeError::new(input, kind);
     let msec = precision == Precision::Msec;
     // Infallible: every part may match nothing.
@@ -420,6 +457,33 @@ fn describe(unit: Unit) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut gives what the full reading gives, for every shape it
+    /// takes and some it must leave alone, in both kinds of slot; and it
+    /// takes the common ones.
+    #[test]
+    fn simple_values_read_as_the_full_reading_does() {
+        for number in ["0", "7", "60", "999999999", "1000000000", "0000000001", ""] {
+            for unit in [
+                "", "s", "m", "h", "d", "w", "ms", "M", "y", "ss", "1", " ", "s ",
+            ] {
+                for precision in [Precision::Msec, Precision::Sec] {
+                    let text = format!("{number}{unit}");
+                    if let Some(value) = simple_value(&text, precision) {
+                        assert_eq!(Ok(value), parse_any(&text, precision), "{text:?}");
+                    }
+                }
+            }
+        }
+        for common in ["60", "60s", "5m", "1h", "7d", "2w", "999999999s"] {
+            assert!(simple_value(common, Precision::Sec).is_some(), "{common}");
+            assert!(simple_value(common, Precision::Msec).is_some(), "{common}");
+        }
+        assert_eq!(simple_value("500ms", Precision::Msec), Some(500));
+        for left in ["500ms", "1y", "1M", "1h30m", "1000000000s", "s", ""] {
+            assert_eq!(simple_value(left, Precision::Sec), None, "{left}");
+        }
+    }
 
     const S: u64 = 1000;
     const M: u64 = 60 * S;
