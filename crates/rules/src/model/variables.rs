@@ -284,6 +284,18 @@ fn named_captures(pattern: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The bytes of a variable's name after `$`: ASCII letters, digits and `_`.
+static NAME_BYTES: [bool; 256] = {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        set[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    set
+};
+
 /// The variables referenced in a value: `$name` and `${name}`, in order.
 /// An iterator: most values reference nothing, and callers stop early.
 pub fn referenced(value: &str) -> References<'_> {
@@ -325,9 +337,10 @@ impl<'v> Iterator for References<'v> {
                 // (nginx's script compiler, ngx_http_script_compile).
                 j += 1;
             } else {
-                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
-                    j += 1;
-                }
+                j += bytes[start..]
+                    .iter()
+                    .position(|&b| !NAME_BYTES[usize::from(b)])
+                    .unwrap_or(bytes.len() - start);
             }
             self.at = j.max(i + 1);
             if j > start {
@@ -352,6 +365,10 @@ mod tests {
             ["host", "port", "1"]
         );
         assert_eq!(referenced("no vars $").count(), 0);
+        assert_eq!(
+            referenced("$a-b $c_D9é$_x$").collect::<Vec<_>>(),
+            ["a", "c_D9", "_x"]
+        );
         assert_eq!(
             referenced("$1action_name=$3").collect::<Vec<_>>(),
             ["1", "3"]
