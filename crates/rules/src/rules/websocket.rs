@@ -137,6 +137,15 @@ pub fn path_looks_websocket(path: &str) -> bool {
     // for every segment: this runs for every proxying location.
     let mut lower: Vec<u8> = Vec::new();
     path.as_bytes().split(|&b| b == b'/').any(|segment| {
+        // Most segments are plain lower-case words: compared as they are.
+        if !segment
+            .iter()
+            .any(|b| b.is_ascii_uppercase() || REGEX_SYNTAX.contains(b))
+        {
+            return segment
+                .split(|&b| b == b'|')
+                .any(alternative_looks_websocket);
+        }
         // Regex syntax around a segment: `^`, `$`, escapes, groups.
         lower.clear();
         lower.extend(
