@@ -167,14 +167,16 @@ fn labels<'a>(d: &'a Diagnostic, source: &[u8]) -> Vec<Label<'a>> {
 }
 
 fn help(d: &Diagnostic) -> Option<Cow<'_, str>> {
-    let fix = d.fix.as_ref().map(|f| match f.applicability {
-        nginx_wslint_autofix::Applicability::Safe => format!("fix: {} (`--fix`)", f.title),
-        nginx_wslint_autofix::Applicability::Unsafe => {
-            format!("fix: {} (`--fix --unsafe-fixes`)", f.title)
-        }
+    // Joined at their exact length (`format!` guesses, and grew these).
+    let fix = d.fix.as_ref().map(|f| {
+        let how = match f.applicability {
+            nginx_wslint_autofix::Applicability::Safe => " (`--fix`)",
+            nginx_wslint_autofix::Applicability::Unsafe => " (`--fix --unsafe-fixes`)",
+        };
+        ["fix: ", &f.title, how].concat()
     });
     match (&d.help, fix) {
-        (Some(h), Some(f)) => Some(Cow::Owned(format!("{h}\n{f}"))),
+        (Some(h), Some(f)) => Some(Cow::Owned([h.as_str(), "\n", &f].concat())),
         (Some(h), None) => Some(Cow::Borrowed(h)),
         (None, Some(f)) => Some(Cow::Owned(f)),
         (None, None) => None,
@@ -370,8 +372,9 @@ pub fn print(
         return print_in_parallel(out, &renderer, diagnostics);
     }
     // Reports go out in batches of 64 KiB: through the caller's 8 KiB
-    // buffer alone, a write call every few reports.
-    let mut text = String::new();
+    // buffer alone, a write call every few reports. Room for a batch and
+    // the report that ends it, so the buffer is not grown on the way.
+    let mut text = String::with_capacity((1 << 16) + (16 << 10));
     for d in diagnostics {
         renderer.render(&mut text, d).map_err(io::Error::other)?;
         text.push('\n');

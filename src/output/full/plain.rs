@@ -204,7 +204,9 @@ impl Source<'_> {
     fn lines(&self, window: &Window) -> Option<Vec<Line<'_>>> {
         let text = std::str::from_utf8(self.bytes.get(window.bytes.clone())?).ok()?;
         let mut offset = window.bytes.start;
-        let mut lines = Vec::with_capacity(4);
+        // A window is the span's lines and one on each side: most spans
+        // are one line, some a block of a dozen.
+        let mut lines = Vec::with_capacity(16);
         for (i, piece) in text.split_inclusive('\n').enumerate() {
             let text = match piece.strip_suffix('\n') {
                 Some(line) => line.strip_suffix('\r').unwrap_or(line),
