@@ -242,14 +242,6 @@ impl<'m, 'a> Checker<'m, 'a> {
     }
 
     /// A directive as written, for messages: `proxy_set_header Connection "upgrade"`.
-    /// A directive's header exactly as written, for fixes that copy it.
-    pub fn raw_text(&self, d: DirRef<'a>) -> String {
-        self.model
-            .file(d.file)
-            .text_lossy(self.header_span(d))
-            .into_owned()
-    }
-
     /// Long directives are excerpted (a generated file may have a 50 MB
     /// line), and line breaks inside are shown as spaces.
     pub fn text(&self, d: DirRef<'a>) -> String {
