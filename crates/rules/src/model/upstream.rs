@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::variables::referenced;
+use crate::model::variables::references_variables;
 use crate::model::{ascii_lowercase, BlockId, Model};
 
 /// A parsed `proxy_pass` (or other `*_pass`) URL, borrowing from the
@@ -46,7 +46,7 @@ pub fn parse_pass_url(value: &str) -> PassUrl<'_> {
             _ => {}
         }
     }
-    let has_variables = dollar && referenced(value).next().is_some();
+    let has_variables = dollar && references_variables(value);
     let (scheme, rest) = match separator {
         Some(i) => (ascii_lowercase(&value[..i]), &value[i + 3..]),
         None => (Cow::Borrowed(""), value),

@@ -296,6 +296,12 @@ static NAME_BYTES: [bool; 256] = {
     set
 };
 
+/// Whether a value references any variable (then nginx evaluates it per
+/// request).
+pub fn references_variables(value: &str) -> bool {
+    referenced(value).next().is_some()
+}
+
 /// The variables referenced in a value: `$name` and `${name}`, in order.
 /// An iterator: most values reference nothing, and callers stop early.
 pub fn referenced(value: &str) -> References<'_> {

@@ -1,4 +1,4 @@
-use crate::model::variables::referenced;
+use crate::model::variables::references_variables;
 use crate::rules::fix::use_connection_upgrade_variable;
 use crate::rules::{declare_rule, Checker};
 
@@ -50,7 +50,7 @@ fn check(c: &mut Checker) {
             .headers(loc.proxy.headers)
             .filter(|h| h.is("Connection"))
         {
-            if referenced(h.value).next().is_none() && h.value.eq_ignore_ascii_case("upgrade") {
+            if !references_variables(h.value) && h.value.eq_ignore_ascii_case("upgrade") {
                 found.push((h.directive, loc.header));
             }
         }

@@ -1,6 +1,6 @@
 use crate::model::ascii_lowercase;
 use crate::model::upstream::{host_kind, parse_pass_url, upstream_named, HostKind};
-use crate::model::variables::referenced;
+use crate::model::variables::{referenced, references_variables};
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -79,13 +79,10 @@ fn check(c: &mut Checker) {
         }
         let value = model.arg(loc.pass, 0).unwrap_or("");
         // Most passes have no variable at all: not split for nothing.
-        if !value.contains('$') {
+        if !references_variables(value) {
             continue;
         }
         let url = parse_pass_url(value);
-        if !url.has_variables {
-            continue;
-        }
         // The variables that make up the host part: of the host for a URL
         // with `://`, the whole value for a bare `$url`.
         let host_vars: Vec<String> = if value.contains("://") {

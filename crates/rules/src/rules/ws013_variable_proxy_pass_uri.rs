@@ -1,5 +1,5 @@
 use crate::model::upstream::parse_pass_url;
-use crate::model::variables::referenced;
+use crate::model::variables::references_variables;
 use crate::rules::{declare_rule, Checker};
 
 declare_rule! {
@@ -41,14 +41,12 @@ fn check(c: &mut Checker) {
     for pass in model.everywhere("proxy_pass").iter() {
         let (block, d) = (pass.block, pass.directive);
         let value = pass.args[0].unwrap_or("");
-        // Without a `$` there is no variable: not split for nothing.
-        if !value.contains('$') || !value.contains("://") {
+        // Without a variable there is nothing to judge: not split for
+        // nothing.
+        if !value.contains("://") || !references_variables(value) {
             continue;
         }
         let url = parse_pass_url(value);
-        if !url.has_variables {
-            continue;
-        }
         // In `location = /x` only one URI arrives anyway.
         let exact = model
             .block(block)
@@ -59,7 +57,7 @@ fn check(c: &mut Checker) {
         }
         // A URI built from variables (captures, `$uri`, `$args`, ...) is
         // built on purpose; a constant one replaces every request's URI.
-        if let Some(uri) = url.uri.filter(|u| referenced(u).next().is_none()) {
+        if let Some(uri) = url.uri.filter(|u| !references_variables(u)) {
             found.push((d, uri));
         }
     }
