@@ -137,24 +137,25 @@ pub fn path_looks_websocket(path: &str) -> bool {
     // for every segment: this runs for every proxying location.
     let mut lower: Vec<u8> = Vec::new();
     path.as_bytes().split(|&b| b == b'/').any(|segment| {
-        // Most segments are plain lower-case words: compared as they are.
-        if !segment
+        let plain = !segment
             .iter()
-            .any(|b| b.is_ascii_uppercase() || REGEX_SYNTAX.contains(b))
-        {
-            return segment
-                .split(|&b| b == b'|')
-                .any(alternative_looks_websocket);
-        }
-        // Regex syntax around a segment: `^`, `$`, escapes, groups.
-        lower.clear();
-        lower.extend(
+            .any(|b| b.is_ascii_uppercase() || REGEX_SYNTAX.contains(b));
+        // Most segments are plain lower-case words: compared as they are.
+        // Others lose the regex syntax around them (`^`, `$`, escapes,
+        // groups) and are lower-cased.
+        let text = if plain {
             segment
-                .iter()
-                .filter(|b| !REGEX_SYNTAX.contains(b))
-                .map(u8::to_ascii_lowercase),
-        );
-        lower.split(|&b| b == b'|').any(alternative_looks_websocket)
+        } else {
+            lower.clear();
+            lower.extend(
+                segment
+                    .iter()
+                    .filter(|b| !REGEX_SYNTAX.contains(b))
+                    .map(u8::to_ascii_lowercase),
+            );
+            &lower
+        };
+        text.split(|&b| b == b'|').any(alternative_looks_websocket)
     })
 }
 
