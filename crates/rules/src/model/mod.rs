@@ -156,6 +156,18 @@ const EVERYWHERE: [&str; 5] = [
 /// `proxy_set_header`'s place in [`EVERYWHERE`].
 const EVERYWHERE_HEADERS: usize = 1;
 
+/// A table of the bytes in `bytes`, for scans that test each byte with
+/// one load.
+pub(crate) const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
 /// `s` in ASCII lower case, copied only when it has an upper-case letter:
 /// names nginx compares case-insensitively (variables, upstreams, URL
 /// schemes) are kept lower-cased, and most are written that way.

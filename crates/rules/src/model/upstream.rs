@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::model::variables::references_variables;
-use crate::model::{ascii_lowercase, BlockId, Model};
+use crate::model::{ascii_lowercase, byte_set, BlockId, Model};
 
 /// A parsed `proxy_pass` (or other `*_pass`) URL, borrowing from the
 /// value.
@@ -160,16 +160,6 @@ fn is_placeholder(url: &PassUrl) -> bool {
 static TEMPLATE_MARKS: [bool; 256] = byte_set(b"%<>{}");
 /// The same, and a `:` (a host with a port that is not a number).
 static TEMPLATE_MARKS_OR_COLON: [bool; 256] = byte_set(b"%<>{}:");
-
-const fn byte_set(bytes: &[u8]) -> [bool; 256] {
-    let mut set = [false; 256];
-    let mut i = 0;
-    while i < bytes.len() {
-        set[bytes[i] as usize] = true;
-        i += 1;
-    }
-    set
-}
 
 /// Classifies the host of an upstream `server` line: nginx resolves it as
 /// a name even when an `upstream` has the same name.

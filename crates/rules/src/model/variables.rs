@@ -10,7 +10,7 @@ use crate::fast_hash::FastSet;
 
 use nginx_wslint_parser::{Directive, SourceFile};
 
-use crate::model::{ascii_lowercase, Model};
+use crate::model::{ascii_lowercase, byte_set, Model};
 
 /// nginx's built-in variables (ngx_http_variables.c and the modules of a
 /// common build), without the prefixed families below.
@@ -285,16 +285,8 @@ fn named_captures(pattern: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The bytes of a variable's name after `$`: ASCII letters, digits and `_`.
-static NAME_BYTES: [bool; 256] = {
-    let mut set = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        set[b] = c.is_ascii_alphanumeric() || c == b'_';
-        b += 1;
-    }
-    set
-};
+static NAME_BYTES: [bool; 256] =
+    byte_set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
 
 /// Whether a value references any variable (then nginx evaluates it per
 /// request).
