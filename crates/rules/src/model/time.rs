@@ -335,20 +335,20 @@ fn simple_value(input: &str, precision: Precision) -> Option<u64> {
     }
     let number: u64 = input[..digits].parse().ok()?;
     let msec = precision == Precision::Msec;
-    let unit_ms: u64 = match &bytes[digits..] {
-        b"" | b"s" => 1000,
-        b"m" => 60_000,
-        b"h" => 3_600_000,
-        b"d" => 86_400_000,
-        b"w" => 604_800_000,
-        b"ms" if msec => 1,
-        _ => return None,
+    // The unit must be the whole rest, and one the slot takes everywhere
+    // (`y`, `M` and a space have rules of their own).
+    let unit = match &input[digits..] {
+        "" => Unit::Sec,
+        rest => match unit(rest) {
+            Ok(("", u)) if !matches!(u, Unit::Year | Unit::Month | Unit::Bare) => u,
+            _ => return None,
+        },
     };
-    Some(if msec {
-        number * unit_ms
-    } else {
-        number * (unit_ms / 1000)
-    })
+    if unit == Unit::Msec && !msec {
+        return None;
+    }
+    let per_second = if msec && unit != Unit::Msec { 1000 } else { 1 };
+    Some(number * unit.seconds() * per_second)
 }
 
 /// [`parse`] for any input: `ngx_parse_time` step by step.
