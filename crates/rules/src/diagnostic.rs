@@ -104,8 +104,19 @@ impl Diagnostic {
         self
     }
 
+    /// The rule's documentation page.
     pub fn url(&self) -> String {
-        format!("{DOCS_URL}/{}.md", self.code.code)
+        let mut url = String::new();
+        self.push_url(&mut url);
+        url
+    }
+
+    /// Appends [`url`](Self::url) to `out` (a report writes it for every
+    /// finding).
+    pub fn push_url(&self, out: &mut String) {
+        for piece in [DOCS_URL, "/", self.code.code, ".md"] {
+            out.push_str(piece);
+        }
     }
 
     pub fn from_syntax_error(config: &ConfigSet, file: FileId, error: &SyntaxError) -> Diagnostic {

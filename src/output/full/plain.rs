@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use nginx_wslint_parser::Lines;
-use nginx_wslint_rules::diagnostic::{Severity, DOCS_URL};
+use nginx_wslint_rules::diagnostic::Severity;
 
 use super::{Label, Report};
 
@@ -25,18 +25,11 @@ pub(super) fn render(out: &mut String, report: &Report, index: Lines) -> Option<
     let d = report.diagnostic;
     // Pieces pushed, not formatted (`d.url()` and `write!` for each report
     // and line cost a tenth of a check with a hundred findings).
-    for piece in [
-        d.code.code,
-        " ",
-        d.code.name,
-        " (",
-        DOCS_URL,
-        "/",
-        d.code.code,
-        ".md)\n\n",
-    ] {
+    for piece in [d.code.code, " ", d.code.name, " ("] {
         out.push_str(piece);
     }
+    d.push_url(out);
+    out.push_str(")\n\n");
     let mark = match d.code.severity {
         Severity::Error => "  × ",
         Severity::Warning => "  ⚠ ",
