@@ -809,20 +809,15 @@ mod tests {
     #[test]
     fn escapes_change_exactly_when_unescaping_does() {
         let alphabet = b"\\\"'trnx";
-        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        // Every text of each length, one length at a time.
+        let mut of_length: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut texts = of_length.clone();
         for _ in 0..5 {
-            let longer: Vec<Vec<u8>> = texts
+            of_length = of_length
                 .iter()
-                .filter(|t| t.len() == texts.last().map_or(0, Vec::len))
-                .flat_map(|t| {
-                    alphabet.iter().map(move |&b| {
-                        let mut t = t.clone();
-                        t.push(b);
-                        t
-                    })
-                })
+                .flat_map(|t| alphabet.iter().map(move |&b| [t.as_slice(), &[b]].concat()))
                 .collect();
-            texts.extend(longer);
+            texts.extend(of_length.iter().cloned());
         }
         assert_eq!(texts.len(), (0..=5).map(|n| 7usize.pow(n)).sum::<usize>());
         for text in &texts {
